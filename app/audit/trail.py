@@ -1,0 +1,172 @@
+"""Recording audit events and proving the chain intact.
+
+Events are buffered on the session and written by `flush` just before the transaction commits,
+so a write and its audit event commit or roll back together. The chain is extended under a lock
+(SQLite's write lock; a PostgreSQL advisory transaction lock) so concurrent transactions cannot
+fork it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit.models import AuditEvent
+from app.authz import Actor
+from app.db import utcnow
+
+GENESIS_HASH = "0" * 64
+_PENDING = "audit_pending"
+_CHAIN_LOCK_KEY = 7_215_003  # arbitrary, fixed: the advisory lock guarding the chain's head
+
+HASHED_FIELDS = (
+    "seq",
+    "occurred_at",
+    "actor_user_id",
+    "actor_username",
+    "actor_roles",
+    "action",
+    "resource_type",
+    "resource_id",
+    "patient_id",
+    "request_id",
+    "ip",
+    "outcome",
+    "break_glass",
+    "detail",
+    "prev_hash",
+)
+
+
+def record(
+    session: AsyncSession,
+    actor: Actor,
+    action: str,
+    resource_type: str,
+    resource_id: object | None = None,
+    *,
+    patient_id: int | None = None,
+    outcome: str = "success",
+    break_glass: bool = False,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Buffer one event; identical reads within one transaction are recorded once."""
+    event = {
+        "occurred_at": utcnow(),
+        "actor_user_id": actor.user_id,
+        "actor_username": actor.username,
+        "actor_roles": ",".join(actor.roles),
+        "action": action,
+        "resource_type": resource_type,
+        "resource_id": None if resource_id is None else str(resource_id),
+        "patient_id": patient_id,
+        "request_id": actor.request_id,
+        "ip": actor.ip,
+        "outcome": outcome,
+        "break_glass": break_glass,
+        "detail": None if detail is None else json.dumps(detail, sort_keys=True),
+    }
+    pending: dict[tuple[Any, ...], dict[str, Any]] = session.info.setdefault(_PENDING, {})
+    key = (action, resource_type, event["resource_id"], patient_id, outcome, break_glass)
+    if action == "read":
+        pending.setdefault(key, event)
+    else:
+        pending[(len(pending), *key)] = event
+
+
+def mark(session: AsyncSession) -> int:
+    """A point to roll the buffer back to when the transaction that follows rolls back."""
+    return len(session.info.get(_PENDING, {}))
+
+
+def rollback_to(session: AsyncSession, point: int) -> None:
+    pending: dict[tuple[Any, ...], dict[str, Any]] = session.info.get(_PENDING, {})
+    for key in list(pending)[point:]:
+        del pending[key]
+
+
+def event_hash(values: dict[str, Any]) -> str:
+    canonical = {name: values[name] for name in HASHED_FIELDS}
+    occurred_at = canonical["occurred_at"]
+    if isinstance(occurred_at, datetime):
+        canonical["occurred_at"] = occurred_at.isoformat()
+    payload = json.dumps(canonical, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+async def flush(session: AsyncSession) -> int:
+    """Append the buffered events to the chain in one statement; returns how many."""
+    pending: dict[tuple[Any, ...], dict[str, Any]] = session.info.get(_PENDING, {})
+    if not pending:
+        return 0
+    if session.bind.dialect.name == "postgresql":
+        await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK_KEY})
+    head = (
+        await session.execute(
+            select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
+        )
+    ).first()
+    seq, prev_hash = (head.seq, head.hash) if head else (0, GENESIS_HASH)
+    rows = []
+    for event in pending.values():
+        seq += 1
+        row = {**event, "seq": seq, "prev_hash": prev_hash}
+        row["hash"] = prev_hash = event_hash(row)
+        rows.append(row)
+    await session.execute(insert(AuditEvent), rows)
+    pending.clear()
+    return len(rows)
+
+
+async def commit(session: AsyncSession) -> None:
+    """Commit with the audit events of this transaction. Every writer commits through here."""
+    await flush(session)
+    await session.commit()
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    checked: int
+    first_bad_seq: int | None = None
+    problem: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.first_bad_seq is None
+
+
+async def _events(session: AsyncSession, batch: int = 5000) -> AsyncIterator[AuditEvent]:
+    last = 0
+    while True:
+        rows = (
+            await session.scalars(
+                select(AuditEvent).where(AuditEvent.seq > last).order_by(AuditEvent.seq).limit(batch)
+            )
+        ).all()
+        if not rows:
+            return
+        for row in rows:
+            yield row
+        last = rows[-1].seq
+
+
+async def verify(session: AsyncSession) -> ChainReport:
+    """Walk the chain from the start; the first event whose links or contents disagree is bad."""
+    expected_prev, expected_seq, checked = GENESIS_HASH, 1, 0
+    async for event in _events(session):
+        values = {name: getattr(event, name) for name in (*HASHED_FIELDS, "hash")}
+        if event.seq != expected_seq:
+            return ChainReport(checked, expected_seq, "event missing (sequence gap)")
+        if event.prev_hash != expected_prev:
+            return ChainReport(checked, event.seq, "link to the previous event is broken")
+        if event_hash(values) != event.hash:
+            return ChainReport(checked, event.seq, "contents do not match the event's hash")
+        expected_prev, expected_seq, checked = event.hash, event.seq + 1, checked + 1
+    return ChainReport(checked)

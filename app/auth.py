@@ -1,0 +1,207 @@
+"""Passwords (argon2), access tokens (JWT via joserfc), refresh-token sessions and lockout."""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from joserfc import jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import OctKey
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from app.audit import trail
+from app.authz import Actor
+from app.config import Settings
+from app.db import utcnow
+from app.users.models import RefreshToken, User
+
+ALGORITHMS = ["HS256"]  # the allow-list: alg=none and algorithm confusion are refused
+
+
+class AuthError(enum.StrEnum):
+    INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
+    ACCOUNT_LOCKED = "ACCOUNT_LOCKED"
+    INVALID_REFRESH_TOKEN = "INVALID_REFRESH_TOKEN"
+
+
+class InvalidToken(Exception):
+    """The bearer token is missing its signature, expired, for another audience, or malformed."""
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    access_token: str
+    refresh_token: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class AuthResult:
+    tokens: TokenPair | None = None
+    error: AuthError | None = None
+    message: str | None = None
+
+
+class Authenticator:
+    """Holds the keys and costs from Settings; one per process."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._key = OctKey.import_key(settings.jwt_secret.encode())
+        self.hasher = PasswordHasher(
+            time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_kib
+        )
+        self._dummy_hash = self.hasher.hash(secrets.token_hex(8))
+
+    # passwords ---------------------------------------------------------------------------
+    def hash_password(self, password: str) -> str:
+        return self.hasher.hash(password)
+
+    def _password_matches(self, password_hash: str, password: str) -> bool:
+        try:
+            return self.hasher.verify(password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    # access tokens -----------------------------------------------------------------------
+    def issue_access_token(self, user: User, now: datetime) -> tuple[str, datetime]:
+        expires_at = now + timedelta(minutes=self.settings.access_token_minutes)
+        claims = {
+            "iss": self.settings.jwt_issuer,
+            "aud": self.settings.jwt_audience,
+            "sub": str(user.id),
+            "name": user.username,
+            "roles": user.role_names,
+            "iat": int(now.timestamp()),
+            "exp": int(expires_at.timestamp()),
+            "jti": uuid.uuid4().hex,
+        }
+        return jwt.encode({"alg": "HS256", "typ": "JWT"}, claims, self._key, ALGORITHMS), expires_at
+
+    def actor_from_token(self, token: str, ip: str | None = None) -> tuple[Actor, datetime]:
+        """The actor a valid access token speaks for, and when the token expires."""
+        try:
+            decoded = jwt.decode(token, self._key, algorithms=ALGORITHMS)
+            jwt.JWTClaimsRegistry(
+                iss={"essential": True, "value": self.settings.jwt_issuer},
+                aud={"essential": True, "value": self.settings.jwt_audience},
+                exp={"essential": True},
+                sub={"essential": True},
+            ).validate(decoded.claims)
+        except (JoseError, ValueError) as exc:
+            raise InvalidToken(str(exc)) from exc
+        claims = decoded.claims
+        actor = Actor(
+            user_id=int(claims["sub"]),
+            username=str(claims.get("name", "")),
+            roles=tuple(claims.get("roles", ())),
+            ip=ip,
+        )
+        return actor, datetime.fromtimestamp(claims["exp"], tz=utcnow().tzinfo)
+
+    # sessions ----------------------------------------------------------------------------
+    async def _issue(self, session: AsyncSession, user: User, family_id: str,
+                     session_expires_at: datetime, now: datetime) -> TokenPair:
+        refresh = secrets.token_urlsafe(32)
+        session.add(
+            RefreshToken(
+                user_id=user.id,
+                family_id=family_id,
+                token_hash=_sha256(refresh),
+                issued_at=now,
+                expires_at=min(
+                    now + timedelta(minutes=self.settings.refresh_token_idle_minutes),
+                    session_expires_at,
+                ),
+                session_expires_at=session_expires_at,
+            )
+        )
+        access, expires_at = self.issue_access_token(user, now)
+        return TokenPair(access, refresh, expires_at)
+
+    async def login(self, session: AsyncSession, username: str, password: str,
+                    ip: str | None) -> AuthResult:
+        """Check a password, counting failures toward a lockout.
+
+        Unlike other services this one keeps its failure writes (the failed-attempt count and
+        the audit event) so the caller commits whatever the outcome.
+        """
+        now = utcnow()
+        user = await session.scalar(
+            select(User).options(selectinload(User.roles)).where(User.username == username)
+        )
+        actor = Actor(user_id=user.id if user else None, username=username,
+                      roles=tuple(user.role_names) if user else (), ip=ip)
+        if user is None or not user.is_active:
+            self._password_matches(self._dummy_hash, password)  # same cost as a real check
+            return self._refuse(session, actor, AuthError.INVALID_CREDENTIALS)
+        if user.locked_until and user.locked_until > now:
+            return self._refuse(session, actor, AuthError.ACCOUNT_LOCKED)
+        if not self._password_matches(user.password_hash, password):
+            user.failed_login_count += 1
+            if user.failed_login_count >= self.settings.lockout_threshold:
+                user.locked_until = now + timedelta(minutes=self.settings.lockout_minutes)
+                user.failed_login_count = 0
+                trail.record(session, actor, "lock", "User", user.id)
+            return self._refuse(session, actor, AuthError.INVALID_CREDENTIALS)
+        if self.hasher.check_needs_rehash(user.password_hash):
+            user.password_hash = self.hash_password(password)
+        user.failed_login_count = 0
+        user.locked_until = None
+        user.last_login_at = now
+        trail.record(session, actor, "login", "User", user.id)
+        session_expires_at = now + timedelta(hours=self.settings.session_max_hours)
+        tokens = await self._issue(session, user, str(uuid.uuid4()), session_expires_at, now)
+        return AuthResult(tokens=tokens)
+
+    def _refuse(self, session: AsyncSession, actor: Actor, error: AuthError) -> AuthResult:
+        trail.record(session, actor, "login", "User", actor.user_id, outcome=error.value.lower())
+        message = {
+            AuthError.INVALID_CREDENTIALS: "Wrong username or password.",
+            AuthError.ACCOUNT_LOCKED: "Too many failed attempts; the account is locked for now.",
+        }[error]
+        return AuthResult(error=error, message=message)
+
+    async def refresh(self, session: AsyncSession, refresh_token: str,
+                      ip: str | None) -> AuthResult:
+        """Rotate a refresh token. Presenting a used one again revokes its whole session."""
+        now = utcnow()
+        stored = await session.scalar(
+            select(RefreshToken).where(RefreshToken.token_hash == _sha256(refresh_token))
+        )
+        refused = AuthResult(error=AuthError.INVALID_REFRESH_TOKEN,
+                             message="The session has ended; log in again.")
+        if stored is None or stored.revoked_at is not None:
+            return refused
+        if stored.used_at is not None:
+            await session.execute(
+                update(RefreshToken)
+                .where(RefreshToken.family_id == stored.family_id, RefreshToken.revoked_at.is_(None))
+                .values(revoked_at=now)
+            )
+            trail.record(session, Actor(user_id=stored.user_id, username="", ip=ip),
+                         "refresh", "Session", stored.family_id, outcome="replayed")
+            return refused
+        if stored.expires_at <= now:
+            return refused
+        user = await session.scalar(
+            select(User).options(selectinload(User.roles)).where(User.id == stored.user_id)
+        )
+        if user is None or not user.is_active or (user.locked_until and user.locked_until > now):
+            return refused
+        stored.used_at = now
+        tokens = await self._issue(session, user, stored.family_id, stored.session_expires_at, now)
+        return AuthResult(tokens=tokens)
+
+
+def _sha256(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()

@@ -1,0 +1,40 @@
+"""Named counters for human-facing numbers (MRN, later claim numbers) that must never repeat."""
+
+from __future__ import annotations
+
+from sqlalchemy import String, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import Base
+
+
+class Counter(Base):
+    __tablename__ = "counters"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[int]
+
+
+async def next_value(session: AsyncSession, name: str) -> int:
+    """Increment and return; the row lock serializes concurrent callers on both databases.
+
+    Each counter's row is created by the migration that introduces it.
+    """
+    stmt = (
+        update(Counter).where(Counter.name == name).values(value=Counter.value + 1)
+    ).returning(Counter.value)
+    return (await session.execute(stmt)).scalar_one()
+
+
+def luhn_check_digit(digits: str) -> int:
+    """The digit that makes `digits + digit` pass the Luhn check (used for MRNs, as NPIs do)."""
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch)
+        if i % 2 == 0:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return (10 - total % 10) % 10

@@ -1,0 +1,27 @@
+"""Domain errors: a rule violation with a code the client can act on (becomes a userError)."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+
+
+class CommonError(enum.StrEnum):
+    NOT_FOUND = "NOT_FOUND"
+    INVALID_INPUT = "INVALID_INPUT"
+    FORBIDDEN = "FORBIDDEN"
+
+
+class DomainError(Exception):
+    """Raised by services; the transaction rolls back and the caller gets `code` and `message`."""
+
+    def __init__(self, code: enum.StrEnum, message: str, field: Sequence[str] | None = None):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.field = list(field) if field else None
+
+
+class NotFound(DomainError):
+    def __init__(self, what: str, field: Sequence[str] | None = None):
+        super().__init__(CommonError.NOT_FOUND, f"{what} not found", field)

@@ -1,0 +1,1 @@
+"""Patient records: demographics, insurance, allergies, problems and clinical notes."""

@@ -1,0 +1,163 @@
+"""Patient record tables. Names follow FHIR R4 where it has a resource for the thing."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import Enum, ForeignKey, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import Base, Timestamped
+
+
+def _enum(cls: type[enum.Enum]) -> Enum:
+    """Enums are stored as their values in a VARCHAR with a CHECK (portable across databases)."""
+    return Enum(
+        cls,
+        native_enum=False,
+        create_constraint=True,
+        length=32,
+        values_callable=lambda e: [m.value for m in e],
+        name=cls.__name__.lower(),
+    )
+
+
+class Sex(enum.StrEnum):  # FHIR AdministrativeGender
+    FEMALE = "female"
+    MALE = "male"
+    OTHER = "other"
+    UNKNOWN = "unknown"
+
+
+class AllergyCategory(enum.StrEnum):
+    FOOD = "food"
+    MEDICATION = "medication"
+    ENVIRONMENT = "environment"
+    BIOLOGIC = "biologic"
+
+
+class AllergySeverity(enum.StrEnum):
+    MILD = "mild"
+    MODERATE = "moderate"
+    SEVERE = "severe"
+
+
+class ClinicalStatus(enum.StrEnum):
+    ACTIVE = "active"
+    INACTIVE = "inactive"
+    RESOLVED = "resolved"
+
+
+class SubscriberRelationship(enum.StrEnum):  # FHIR subscriber-relationship
+    SELF = "self"
+    SPOUSE = "spouse"
+    CHILD = "child"
+    OTHER = "other"
+
+
+class NoteStatus(enum.StrEnum):
+    DRAFT = "draft"
+    SIGNED = "signed"
+
+
+class Patient(Timestamped, Base):
+    __tablename__ = "patients"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mrn: Mapped[str] = mapped_column(String(16), unique=True)
+    family_name: Mapped[str] = mapped_column(String(100))
+    given_name: Mapped[str] = mapped_column(String(100))
+    middle_name: Mapped[str | None] = mapped_column(String(100))
+    preferred_name: Mapped[str | None] = mapped_column(String(100))
+    birth_date: Mapped[date] = mapped_column(index=True)
+    sex: Mapped[Sex] = mapped_column(_enum(Sex))
+    gender_identity: Mapped[str | None] = mapped_column(String(64))
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    address_line1: Mapped[str | None] = mapped_column(String(200))
+    address_line2: Mapped[str | None] = mapped_column(String(200))
+    city: Mapped[str | None] = mapped_column(String(100))
+    state: Mapped[str | None] = mapped_column(String(2))
+    postal_code: Mapped[str | None] = mapped_column(String(10))
+    language: Mapped[str | None] = mapped_column(String(35))
+    # AES-256-GCM ciphertext; the last four digits are kept apart so the masked form needs no key
+    ssn_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
+    ssn_last4: Mapped[str | None] = mapped_column(String(4))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class Allergy(Timestamped, Base):  # FHIR AllergyIntolerance
+    __tablename__ = "allergies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    substance: Mapped[str] = mapped_column(String(200))
+    category: Mapped[AllergyCategory] = mapped_column(_enum(AllergyCategory))
+    reaction: Mapped[str | None] = mapped_column(String(200))
+    severity: Mapped[AllergySeverity | None] = mapped_column(_enum(AllergySeverity))
+    status: Mapped[ClinicalStatus] = mapped_column(
+        _enum(ClinicalStatus), default=ClinicalStatus.ACTIVE
+    )
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class Problem(Timestamped, Base):  # FHIR Condition (problem-list-item)
+    __tablename__ = "problems"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    icd10_code: Mapped[str] = mapped_column(String(8))
+    description: Mapped[str] = mapped_column(String(400))
+    status: Mapped[ClinicalStatus] = mapped_column(
+        _enum(ClinicalStatus), default=ClinicalStatus.ACTIVE
+    )
+    onset_date: Mapped[date | None]
+    resolved_date: Mapped[date | None]
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class Coverage(Timestamped, Base):  # FHIR Coverage
+    __tablename__ = "coverages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    payer_name: Mapped[str] = mapped_column(String(200))
+    payer_id: Mapped[str] = mapped_column(String(32))  # the payer's electronic id (X12 NM109)
+    member_id: Mapped[str] = mapped_column(String(64))
+    group_number: Mapped[str | None] = mapped_column(String(64))
+    plan_name: Mapped[str | None] = mapped_column(String(200))
+    relationship: Mapped[SubscriberRelationship] = mapped_column(_enum(SubscriberRelationship))
+    subscriber_name: Mapped[str | None] = mapped_column(String(200))
+    subscriber_birth_date: Mapped[date | None]
+    priority: Mapped[int]  # 1 primary, 2 secondary, 3 tertiary
+    period_start: Mapped[date]
+    period_end: Mapped[date | None]
+
+
+class Note(Timestamped, Base):  # clinical note; FHIR DocumentReference / Composition
+    __tablename__ = "notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[NoteStatus] = mapped_column(_enum(NoteStatus), default=NoteStatus.DRAFT)
+    signed_at: Mapped[datetime | None]
+    signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # An addendum corrects or adds to a signed note, which itself never changes again.
+    amends_note_id: Mapped[int | None] = mapped_column(ForeignKey("notes.id"), index=True)
+
+
+class BreakGlassGrant(Base):
+    """Temporary read access to one patient's notes for a user whose role lacks it."""
+
+    __tablename__ = "break_glass_grants"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    granted_at: Mapped[datetime]
+    expires_at: Mapped[datetime]

@@ -1,0 +1,136 @@
+"""Demo data: one user per staff role (password `demo`) and ~50 realistic patients.
+
+Idempotent: users that exist are left alone, and patients are only added to an empty table.
+Deterministic: Faker is seeded, so every fresh demo database looks the same.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from faker import Faker
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit import trail
+from app.authz import STAFF_ROLES, Actor
+from app.patients import service as patients
+from app.patients.models import (
+    AllergyCategory,
+    AllergySeverity,
+    Patient,
+    Sex,
+    SubscriberRelationship,
+)
+from app.runtime import Runtime
+from app.users.models import User
+from app.users.service import create_user
+
+DEMO_PASSWORD = "demo"
+PATIENT_COUNT = 50
+
+DEMO_NAMES = {
+    "admin": "Alex Admin",
+    "provider": "Dr. Priya Raman",
+    "nurse": "Nora Okafor, RN",
+    "front_desk": "Frank Desmond",
+    "biller": "Bianca Liu",
+    "inventory_manager": "Ivan Petrov",
+    "compliance_officer": "Carla Mendes",
+}
+
+# Common primary-care problems; each is checked against ICD-10-CM when added.
+PROBLEM_CODES = ["I10", "E11.9", "E78.5", "J45.909", "F41.1", "F32.9", "M54.50", "K21.9",
+                 "E66.9", "G43.909", "N39.0", "J30.9", "E03.9", "M17.11", "Z87.891"]
+ALLERGIES = [
+    ("Penicillin", AllergyCategory.MEDICATION, "Hives", AllergySeverity.MODERATE),
+    ("Sulfonamides", AllergyCategory.MEDICATION, "Rash", AllergySeverity.MILD),
+    ("Peanuts", AllergyCategory.FOOD, "Anaphylaxis", AllergySeverity.SEVERE),
+    ("Latex", AllergyCategory.ENVIRONMENT, "Contact dermatitis", AllergySeverity.MILD),
+    ("Shellfish", AllergyCategory.FOOD, "Swelling of lips", AllergySeverity.MODERATE),
+    ("Codeine", AllergyCategory.MEDICATION, "Nausea and vomiting", AllergySeverity.MILD),
+    ("Bee venom", AllergyCategory.ENVIRONMENT, "Anaphylaxis", AllergySeverity.SEVERE),
+]
+PAYERS = [("Aetna", "60054"), ("Blue Cross Blue Shield", "00590"), ("Cigna", "62308"),
+          ("UnitedHealthcare", "87726"), ("Humana", "61101"), ("Medicare Part B", "04412")]
+NOTE_TEMPLATES = [
+    ("Annual physical", "S: No complaints. O: Vitals within normal limits. A: Healthy adult. "
+                        "P: Routine labs, follow up in one year."),
+    ("Follow-up: hypertension", "S: Taking lisinopril daily. O: BP 132/84. A: Hypertension, "
+                                "improving. P: Continue current dose, recheck in 3 months."),
+    ("Sick visit", "S: Three days of sore throat and cough. O: Afebrile, mild pharyngeal "
+                   "erythema. A: Viral URI. P: Supportive care, return if worse."),
+]
+
+
+@dataclass
+class SeedReport:
+    users_created: int
+    patients_created: int
+
+    def __str__(self) -> str:
+        return f"seeded {self.users_created} users and {self.patients_created} patients"
+
+
+async def seed_demo(runtime: Runtime) -> SeedReport:
+    actor = Actor(user_id=None, username="seed", roles=("system",))
+    async with runtime.sessions() as session:
+        users_created = 0
+        for role in STAFF_ROLES:
+            if await session.scalar(select(User.id).where(User.username == role)):
+                continue
+            await create_user(session, actor, runtime.authenticator, username=role,
+                              password=DEMO_PASSWORD, full_name=DEMO_NAMES[role], roles=[role],
+                              allow_weak_password=True)
+            users_created += 1
+        await trail.commit(session)
+
+        if await session.scalar(select(func.count()).select_from(Patient)):
+            return SeedReport(users_created, 0)
+        provider = await session.scalar(select(User).where(User.username == "provider"))
+        assert provider is not None
+        author = Actor(user_id=provider.id, username=provider.username, roles=("provider",))
+        for index in range(PATIENT_COUNT):
+            await _seed_patient(session, runtime, actor, author, index)
+        await trail.commit(session)
+    return SeedReport(users_created, PATIENT_COUNT)
+
+
+async def _seed_patient(session: AsyncSession, runtime: Runtime, actor: Actor, author: Actor,
+                        index: int) -> None:
+    fake = Faker("en_US")
+    fake.seed_instance(2026 + index)
+    rng = random.Random(index)
+    sex = rng.choice([Sex.FEMALE, Sex.MALE])
+    given = fake.first_name_female() if sex == Sex.FEMALE else fake.first_name_male()
+    birth_date = fake.date_of_birth(minimum_age=1, maximum_age=92)
+    patient = await patients.create_patient(
+        session, actor, runtime.settings, confirm_duplicate=True,
+        ssn=f"{rng.randint(100, 665):03d}-{rng.randint(10, 99)}-{rng.randint(1000, 9999)}",
+        fields={
+            "family_name": fake.last_name(), "given_name": given, "birth_date": birth_date,
+            "sex": sex, "email": fake.email(), "phone": fake.numerify("(###) ###-####"),
+            "address_line1": fake.street_address(), "city": fake.city(),
+            "state": fake.state_abbr(include_territories=False), "postal_code": fake.zipcode(),
+            "language": rng.choice(["en", "en", "en", "es", "vi", "zh"]),
+        },
+    )
+    for substance, category, reaction, severity in rng.sample(ALLERGIES, rng.randint(0, 2)):
+        await patients.add_allergy(session, actor, patient.id, fields={
+            "substance": substance, "category": category, "reaction": reaction,
+            "severity": severity})
+    for code in rng.sample(PROBLEM_CODES, rng.randint(0, 3)):
+        onset = birth_date + timedelta(days=rng.randint(0, (date.today() - birth_date).days))
+        await patients.add_problem(session, actor, patient.id, code=code, onset_date=onset)
+    payer_name, payer_id = rng.choice(PAYERS)
+    await patients.add_coverage(session, actor, patient.id, fields={
+        "payer_name": payer_name, "payer_id": payer_id,
+        "member_id": fake.bothify("???#########").upper(), "group_number": fake.numerify("G#####"),
+        "plan_name": f"{payer_name} PPO", "relationship": SubscriberRelationship.SELF,
+        "priority": 1, "period_start": date(date.today().year, 1, 1)})
+    title, body = rng.choice(NOTE_TEMPLATES)
+    note = await patients.create_note(session, author, patient.id, title=title, body=body)
+    if rng.random() < 0.7:
+        await patients.sign_note(session, author, note.id)

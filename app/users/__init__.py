@@ -1,0 +1,1 @@
+"""Staff user accounts, their roles and their sessions (refresh tokens)."""

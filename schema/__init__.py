@@ -1,0 +1,69 @@
+"""The GraphQL schema: root types assembled from each domain's queries and mutations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry import relay
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.types import ExecutionContext
+
+from app.config import Settings
+from schema.audit.schema import AuditQueries
+from schema.extensions import MaskUnexpectedErrors, OperationScope, log_errors
+from schema.patients.mutations import PatientMutations
+from schema.patients.queries import PatientQueries
+from schema.permissions import can
+from schema.users.schema import UserMutations, UserQueries
+
+
+@strawberry.type
+class NodeQueries:
+    node: relay.Node | None = relay.node(
+        extensions=can("node", "read"),
+        description="Any object by its global id, under that type's read policy.",
+    )
+    nodes: list[relay.Node | None] = relay.node(extensions=can("node", "read"))
+
+
+@strawberry.type
+class Query(NodeQueries, UserQueries, PatientQueries, AuditQueries):
+    pass
+
+
+@strawberry.type
+class Mutation(UserMutations, PatientMutations):
+    pass
+
+
+class PracticeSchema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError],
+                       execution_context: ExecutionContext | None = None) -> None:
+        request_id = None
+        if execution_context is not None and execution_context.context is not None:
+            request_id = execution_context.context.op.request_id
+        log_errors(errors, request_id)
+
+
+def create_schema(settings: Settings) -> strawberry.Schema:
+    extensions: list[Any] = [
+        QueryDepthLimiter(max_depth=settings.max_query_depth),
+        MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+        MaxTokensLimiter(max_token_count=settings.max_tokens),
+        ParserCache(maxsize=256),
+        ValidationCache(maxsize=256),
+        MaskUnexpectedErrors,
+        OperationScope,  # last: it finishes first, before errors are masked
+    ]
+    if not settings.introspection:
+        extensions.insert(0, DisableIntrospection())
+    return PracticeSchema(query=Query, mutation=Mutation, extensions=extensions)

@@ -1,0 +1,1 @@
+"""GraphQL surface of the audit trail (compliance officers only)."""

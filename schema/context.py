@@ -1,0 +1,126 @@
+"""Request context (per HTTP request or WebSocket connection) and per-operation state.
+
+A WebSocket connection builds its context once but runs many operations, possibly at once, so
+what belongs to one operation (request id, session, DataLoaders) lives in a context variable
+set by the `OperationScope` extension: each operation runs in its own task and sees its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import HTTPConnection
+from strawberry.dataloader import DataLoader
+from strawberry.types import Info
+
+from app.audit import trail
+from app.authz import Actor
+from app.runtime import Runtime
+
+L = TypeVar("L", bound=DataLoader[Any, Any])
+
+
+class Context:
+    def __init__(self, runtime: Runtime, connection: HTTPConnection, actor: Actor | None,
+                 token_expires_at: datetime | None = None) -> None:
+        self.runtime = runtime
+        self.connection = connection
+        self.actor = actor
+        self.token_expires_at = token_expires_at
+        self.connection_params: dict[str, Any] | None = None  # set by graphql-transport-ws
+
+    @property
+    def ip(self) -> str | None:
+        return self.connection.client.host if self.connection.client else None
+
+    @property
+    def op(self) -> Operation:
+        return _operation.get()
+
+
+class Operation:
+    """One GraphQL operation: its request id, its session (used by one task at a time) and loaders.
+
+    Sibling fields resolve as concurrent tasks; they take turns on the session through `db()`.
+    """
+
+    def __init__(self, context: Context) -> None:
+        self.context = context
+        state = getattr(context.connection, "scope", {}).get("state", {})
+        self.request_id: str = state.get("request_id") or uuid.uuid4().hex
+        actor = context.actor
+        self.actor: Actor | None = actor.for_request(self.request_id) if actor else None
+        self._session: AsyncSession | None = None
+        self._lock = asyncio.Lock()
+        self._loaders: dict[Any, DataLoader[Any, Any]] = {}
+
+    @property
+    def session(self) -> AsyncSession:
+        if self._session is None:
+            self._session = self.context.runtime.sessions()
+        return self._session
+
+    @property
+    def staff(self) -> Actor:
+        """The actor of a guarded field (guards have refused anonymous callers already)."""
+        assert self.actor is not None
+        return self.actor
+
+    @asynccontextmanager
+    async def db(self) -> AsyncIterator[AsyncSession]:
+        async with self._lock:
+            yield self.session
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """A mutation's unit of work: commits with its audit events, or rolls all of it back."""
+        async with self._lock:
+            session = self.session
+            point = trail.mark(session)
+            try:
+                yield session
+                await trail.commit(session)
+            except BaseException:
+                await session.rollback()
+                trail.rollback_to(session, point)
+                raise
+
+    def loader(self, key: Any, load_fn: Callable[[list[Any]], Any]) -> DataLoader[Any, Any]:
+        if key not in self._loaders:
+            self._loaders[key] = DataLoader(load_fn=load_fn)
+        return self._loaders[key]
+
+    async def finish(self) -> None:
+        """Commit what reads recorded in the audit trail; the response may not leave without it."""
+        if self._session is None:
+            return
+        session = self._session
+        try:
+            try:
+                await trail.commit(session)
+            except Exception:
+                # A failed statement may have spoilt the transaction: keep the audit events anyway.
+                await session.rollback()
+                await trail.commit(session)
+        finally:
+            await session.close()
+
+
+_operation: ContextVar[Operation] = ContextVar("operation")
+
+
+def begin_operation(context: Context) -> None:
+    """Each operation runs in a task of its own (an HTTP request, a WebSocket operation), so the
+    value lives as long as that task; it is left set for error logging after the operation."""
+    _operation.set(Operation(context))
+
+
+def op(info: Info[Context, Any]) -> Operation:
+    return info.context.op

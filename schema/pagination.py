@@ -1,0 +1,80 @@
+"""Relay connections with totalCount. Cursors are opaque offsets within one ordering."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+import strawberry
+from graphql import GraphQLError
+
+T = TypeVar("T")
+_PREFIX = "offset:"
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type
+class Edge(Generic[T]):
+    cursor: str
+    node: T
+
+
+@strawberry.type
+class Connection(Generic[T]):
+    edges: list[Edge[T]]
+    page_info: PageInfo
+    total_count: int
+
+
+def encode_cursor(offset: int) -> str:
+    return base64.b64encode(f"{_PREFIX}{offset}".encode()).decode()
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        raw = base64.b64decode(cursor.encode(), validate=True).decode()
+        if raw.startswith(_PREFIX) and raw[len(_PREFIX):].isdigit():
+            return int(raw[len(_PREFIX):])
+    except ValueError:
+        pass
+    raise GraphQLError("Invalid cursor.", extensions={"code": "BAD_USER_INPUT"})
+
+
+@dataclass(frozen=True)
+class Page:
+    offset: int
+    limit: int
+
+
+def page(first: int | None, after: str | None, max_page_size: int) -> Page:
+    """The slice a connection asks for; page size is bounded (settings.max_page_size)."""
+    size = max_page_size if first is None else first
+    if size < 0 or size > max_page_size:
+        raise GraphQLError(
+            f"`first` must be between 0 and {max_page_size}.",
+            extensions={"code": "BAD_USER_INPUT"},
+        )
+    offset = decode_cursor(after) + 1 if after else 0
+    return Page(offset, size)
+
+
+def connection(nodes: list[T], total: int, window: Page) -> Connection[T]:
+    edges = [Edge(cursor=encode_cursor(window.offset + i), node=n) for i, n in enumerate(nodes)]
+    return Connection(
+        edges=edges,
+        total_count=total,
+        page_info=PageInfo(
+            has_next_page=window.offset + len(nodes) < total,
+            has_previous_page=window.offset > 0,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+    )

@@ -1,0 +1,288 @@
+"""Patient record types. Lists under a patient load through DataLoaders; sensitive fields are guarded."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+import strawberry
+from graphql import GraphQLError
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry import relay
+from strawberry.permission import BasePermission
+from strawberry.types import Info
+
+from app.audit import trail
+from app.authz import Actor
+from app.patients import models, service
+from app.users.models import User as UserModel
+from schema.context import Context
+from schema.permissions import Can, forbidden, guard, unauthenticated
+from schema.patients import loaders
+
+Sex = strawberry.enum(models.Sex, description="Administrative sex (FHIR AdministrativeGender).")
+AllergyCategory = strawberry.enum(models.AllergyCategory)
+AllergySeverity = strawberry.enum(models.AllergySeverity)
+ClinicalStatus = strawberry.enum(models.ClinicalStatus)
+SubscriberRelationship = strawberry.enum(models.SubscriberRelationship)
+NoteStatus = strawberry.enum(models.NoteStatus)
+
+N = TypeVar("N")
+Row = TypeVar("Row")
+
+
+class CanForPatient(Can):
+    """Like Can, on a field of a Patient; a refusal is recorded in the audit trail as denied."""
+
+    def __init__(self, resource: str, action: str, audit_type: str) -> None:
+        super().__init__(resource, action)
+        self.audit_type = audit_type
+
+    def has_permission(self, source: Any, info: Info[Context, Any], **kwargs: Any) -> bool:
+        try:
+            return super().has_permission(source, info, **kwargs)
+        except GraphQLError as error:
+            _record_denial(info, self.audit_type, source.pk, error)
+            raise
+
+
+class CanReadNotes(BasePermission):
+    """Providers and nurses by policy; anyone else only under an unexpired break-glass grant."""
+
+    async def has_permission(self, source: Any, info: Info[Context, Any], **kwargs: Any) -> bool:
+        actor = info.context.op.actor
+        if actor is None:
+            raise unauthenticated()
+        if info.context.runtime.authorizer.can(actor, "note", "read"):
+            return True
+        if await loaders.break_glass_by_patient_id(info).load(source.pk):
+            return True
+        error = forbidden()
+        _record_denial(info, "ClinicalNote", source.pk, error)
+        raise error
+
+
+def _record_denial(info: Info[Context, Any], audit_type: str, patient_id: int,
+                   error: GraphQLError) -> None:
+    actor = info.context.op.actor
+    if actor is not None and (error.extensions or {}).get("code") == "FORBIDDEN":
+        trail.record(info.context.op.session, actor, "read", audit_type, None,
+                     patient_id=patient_id, outcome="denied")
+
+
+async def resolve_nodes_of(
+    info: Info[Context, Any],
+    node_ids: Iterable[str],
+    resource: str,
+    fetch: Callable[[AsyncSession, Actor, Sequence[int]], Awaitable[Sequence[Row]]],
+    build: Callable[[Row], N],
+) -> list[N | None]:
+    """`node(id:)`/`nodes(ids:)` for one type, under that type's read policy."""
+    Can(resource, "read").has_permission(None, info)
+    op = info.context.op
+    wanted = [int(i) if str(i).isdigit() else -1 for i in node_ids]
+    async with op.db() as session:
+        rows = await fetch(session, op.staff, [i for i in wanted if i > 0])
+    by_id = {row.id: row for row in rows}  # type: ignore[attr-defined]
+    return [build(by_id[i]) if i in by_id else None for i in wanted]
+
+
+@strawberry.type
+class StaffMember:
+    username: str
+    full_name: str
+
+    @classmethod
+    def from_model(cls, user: UserModel) -> StaffMember:
+        return cls(username=user.username, full_name=user.full_name)
+
+
+@strawberry.type
+class Address:
+    line1: str | None
+    line2: str | None
+    city: str | None
+    state: str | None
+    postal_code: str | None
+
+
+@strawberry.type(name="Allergy", description="FHIR AllergyIntolerance.")
+class AllergyNode(relay.Node):
+    pk: relay.NodeID[int]
+    substance: str
+    category: AllergyCategory  # type: ignore[valid-type]
+    reaction: str | None
+    severity: AllergySeverity | None  # type: ignore[valid-type]
+    status: ClinicalStatus  # type: ignore[valid-type]
+    recorded_at: datetime
+
+    @classmethod
+    def from_model(cls, row: models.Allergy) -> AllergyNode:
+        return cls(pk=row.id, substance=row.substance, category=row.category,
+                   reaction=row.reaction, severity=row.severity, status=row.status,
+                   recorded_at=row.created_at)
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info[Context, Any], node_ids: Iterable[str],
+                            required: bool = False) -> list[AllergyNode | None]:
+        return await resolve_nodes_of(info, node_ids, "allergy",
+                                      service.rows_by_id(models.Allergy, "AllergyIntolerance"),
+                                      cls.from_model)
+
+
+@strawberry.type(name="Problem", description="A problem-list entry (FHIR Condition), ICD-10-CM coded.")
+class ProblemNode(relay.Node):
+    pk: relay.NodeID[int]
+    icd10_code: str
+    description: str
+    status: ClinicalStatus  # type: ignore[valid-type]
+    onset_date: date | None
+    resolved_date: date | None
+    recorded_at: datetime
+
+    @classmethod
+    def from_model(cls, row: models.Problem) -> ProblemNode:
+        return cls(pk=row.id, icd10_code=row.icd10_code, description=row.description,
+                   status=row.status, onset_date=row.onset_date, resolved_date=row.resolved_date,
+                   recorded_at=row.created_at)
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info[Context, Any], node_ids: Iterable[str],
+                            required: bool = False) -> list[ProblemNode | None]:
+        return await resolve_nodes_of(info, node_ids, "problem",
+                                      service.rows_by_id(models.Problem, "Condition"),
+                                      cls.from_model)
+
+
+@strawberry.type(name="Coverage", description="Insurance coverage (FHIR Coverage).")
+class CoverageNode(relay.Node):
+    pk: relay.NodeID[int]
+    payer_name: str
+    payer_id: str
+    member_id: str
+    group_number: str | None
+    plan_name: str | None
+    relationship: SubscriberRelationship  # type: ignore[valid-type]
+    subscriber_name: str | None
+    subscriber_birth_date: date | None
+    priority: int
+    period_start: date
+    period_end: date | None
+
+    @classmethod
+    def from_model(cls, row: models.Coverage) -> CoverageNode:
+        return cls(pk=row.id, payer_name=row.payer_name, payer_id=row.payer_id,
+                   member_id=row.member_id, group_number=row.group_number,
+                   plan_name=row.plan_name, relationship=row.relationship,
+                   subscriber_name=row.subscriber_name,
+                   subscriber_birth_date=row.subscriber_birth_date, priority=row.priority,
+                   period_start=row.period_start, period_end=row.period_end)
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info[Context, Any], node_ids: Iterable[str],
+                            required: bool = False) -> list[CoverageNode | None]:
+        return await resolve_nodes_of(info, node_ids, "coverage",
+                                      service.rows_by_id(models.Coverage, "Coverage"),
+                                      cls.from_model)
+
+
+@strawberry.type(name="ClinicalNote",
+                 description="A clinical note: a draft, then signed and immutable; corrected by addenda.")
+class NoteNode(relay.Node):
+    pk: relay.NodeID[int]
+    title: str
+    body: str
+    status: NoteStatus  # type: ignore[valid-type]
+    created_at: datetime
+    signed_at: datetime | None
+    amends_note_id: relay.GlobalID | None
+    author_id: strawberry.Private[int]
+
+    @strawberry.field
+    async def author(self, info: Info[Context, Any]) -> StaffMember | None:
+        user = await loaders.user_by_id(info).load(self.author_id)
+        return StaffMember.from_model(user) if user else None
+
+    @classmethod
+    def from_model(cls, row: models.Note) -> NoteNode:
+        amends = relay.GlobalID("ClinicalNote", str(row.amends_note_id)) if row.amends_note_id else None
+        return cls(pk=row.id, title=row.title, body=row.body, status=row.status,
+                   created_at=row.created_at, signed_at=row.signed_at, amends_note_id=amends,
+                   author_id=row.author_id)
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info[Context, Any], node_ids: Iterable[str],
+                            required: bool = False) -> list[NoteNode | None]:
+        return await resolve_nodes_of(info, node_ids, "note",
+                                      service.rows_by_id(models.Note, "ClinicalNote"),
+                                      cls.from_model)
+
+
+@strawberry.type(name="Patient")
+class PatientNode(relay.Node):
+    pk: relay.NodeID[int]
+    mrn: str = strawberry.field(description="Medical record number (7 digits and a Luhn check digit).")
+    family_name: str
+    given_name: str
+    middle_name: str | None
+    preferred_name: str | None
+    birth_date: date
+    sex: Sex  # type: ignore[valid-type]
+    gender_identity: str | None
+    email: str | None
+    phone: str | None
+    address: Address
+    language: str | None
+    model: strawberry.Private[models.Patient]
+
+    @classmethod
+    def from_model(cls, p: models.Patient) -> PatientNode:
+        return cls(
+            pk=p.id, mrn=p.mrn, family_name=p.family_name, given_name=p.given_name,
+            middle_name=p.middle_name, preferred_name=p.preferred_name, birth_date=p.birth_date,
+            sex=p.sex, gender_identity=p.gender_identity, email=p.email, phone=p.phone,
+            address=Address(line1=p.address_line1, line2=p.address_line2, city=p.city,
+                            state=p.state, postal_code=p.postal_code),
+            language=p.language, model=p,
+        )
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info[Context, Any], node_ids: Iterable[str],
+                            required: bool = False) -> list[PatientNode | None]:
+        return await resolve_nodes_of(info, node_ids, "patient", service.get_patients,
+                                      cls.from_model)
+
+    @strawberry.field(
+        extensions=guard(Can("patient", "read")),
+        description="Masked as ***-**-1234 unless your role may see the full number.",
+    )
+    async def ssn(self, info: Info[Context, Any]) -> str | None:
+        op = info.context.op
+        if not info.context.runtime.authorizer.can(op.actor, "patient_ssn", "read"):
+            return service.masked_ssn(self.model)
+        async with op.db() as session:
+            return service.full_ssn(session, op.staff, self.model, info.context.runtime.settings)
+
+    @strawberry.field(extensions=guard(CanForPatient("allergy", "read", "AllergyIntolerance")))
+    async def allergies(self, info: Info[Context, Any]) -> list[AllergyNode]:
+        rows = await loaders.allergies_by_patient_id(info).load(self.pk)
+        return [AllergyNode.from_model(r) for r in rows]
+
+    @strawberry.field(extensions=guard(CanForPatient("problem", "read", "Condition")))
+    async def problems(self, info: Info[Context, Any]) -> list[ProblemNode]:
+        rows = await loaders.problems_by_patient_id(info).load(self.pk)
+        return [ProblemNode.from_model(r) for r in rows]
+
+    @strawberry.field(extensions=guard(CanForPatient("coverage", "read", "Coverage")))
+    async def coverages(self, info: Info[Context, Any]) -> list[CoverageNode]:
+        rows = await loaders.coverages_by_patient_id(info).load(self.pk)
+        return [CoverageNode.from_model(r) for r in rows]
+
+    @strawberry.field(extensions=guard(CanReadNotes()),
+                      description="Providers and nurses; others only after breakGlass.")
+    async def notes(self, info: Info[Context, Any]) -> list[NoteNode]:
+        op = info.context.op
+        via_break_glass = not info.context.runtime.authorizer.can(op.actor, "note", "read")
+        rows = await loaders.notes_by_patient_id(info).load((self.pk, via_break_glass))
+        return [NoteNode.from_model(r) for r in rows]

@@ -1,0 +1,1 @@
+"""GraphQL surface of sign-in and the signed-in user."""

@@ -1,0 +1,85 @@
+"""login, refreshToken and me."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from app.audit import trail
+from app.auth import AuthResult
+from app.users.service import get_user
+from schema.context import Context
+from schema.errors import ErrorCode, UserError
+from schema.permissions import Public, can, guard
+
+
+@strawberry.input
+class LoginInput:
+    username: str
+    password: str
+
+
+@strawberry.input
+class RefreshTokenInput:
+    refresh_token: str
+
+
+@strawberry.type
+class AuthPayload:
+    access_token: str | None
+    refresh_token: str | None
+    expires_at: datetime | None = strawberry.field(description="When the access token expires.")
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class Me:
+    username: str
+    full_name: str
+    roles: list[str]
+
+
+async def _authenticate(info: Info[Context, Any], attempt: Any) -> AuthPayload:
+    """Sign-in writes (failed-attempt counts, audit) are kept whatever the outcome."""
+    op = info.context.op
+    async with op.db() as session:
+        result: AuthResult = await attempt(session, info.context.ip)
+        await trail.commit(session)
+    if result.tokens is None:
+        assert result.error is not None and result.message is not None
+        error = UserError(field=None, code=ErrorCode[result.error.value], message=result.message)
+        return AuthPayload(access_token=None, refresh_token=None, expires_at=None,
+                           user_errors=[error])
+    tokens = result.tokens
+    return AuthPayload(access_token=tokens.access_token, refresh_token=tokens.refresh_token,
+                       expires_at=tokens.expires_at, user_errors=[])
+
+
+@strawberry.type
+class UserQueries:
+    @strawberry.field(extensions=can("me", "read"))
+    async def me(self, info: Info[Context, Any]) -> Me | None:
+        op = info.context.op
+        async with op.db() as session:
+            user = await get_user(session, op.staff.user_id or 0)
+        return Me(username=user.username, full_name=user.full_name, roles=user.role_names) if user else None
+
+
+@strawberry.type
+class UserMutations:
+    @strawberry.mutation(extensions=guard(Public()),
+                         description="Exchange a username and password for tokens.")
+    async def login(self, info: Info[Context, Any], input: LoginInput) -> AuthPayload:
+        auth = info.context.runtime.authenticator
+        return await _authenticate(
+            info, lambda s, ip: auth.login(s, input.username, input.password, ip)
+        )
+
+    @strawberry.mutation(extensions=guard(Public()),
+                         description="Rotate a refresh token: a new pair; the old one is spent.")
+    async def refresh_token(self, info: Info[Context, Any], input: RefreshTokenInput) -> AuthPayload:
+        auth = info.context.runtime.authenticator
+        return await _authenticate(info, lambda s, ip: auth.refresh(s, input.refresh_token, ip))
