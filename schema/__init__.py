@@ -26,17 +26,22 @@ from schema.permissions import can
 from schema.users.schema import UserMutations, UserQueries
 
 
-@strawberry.type
-class NodeQueries:
-    node: relay.Node | None = relay.node(
-        extensions=can("node", "read"),
-        description="Any object by its global id, under that type's read policy.",
-    )
-    nodes: list[relay.Node | None] = relay.node(extensions=can("node", "read"))
+def _node_queries() -> type:
+    """`node`/`nodes` are built per schema: relay binds their resolvers to the schema at build."""
+
+    @strawberry.type
+    class NodeQueries:
+        node: relay.Node | None = relay.node(
+            extensions=can("node", "read"),
+            description="Any object by its global id, under that type's read policy.",
+        )
+        nodes: list[relay.Node | None] = relay.node(extensions=can("node", "read"))
+
+    return NodeQueries
 
 
 @strawberry.type
-class Query(NodeQueries, UserQueries, PatientQueries, AuditQueries):
+class Query(UserQueries, PatientQueries, AuditQueries):
     pass
 
 
@@ -56,14 +61,15 @@ class PracticeSchema(strawberry.Schema):
 
 def create_schema(settings: Settings) -> strawberry.Schema:
     extensions: list[Any] = [
-        QueryDepthLimiter(max_depth=settings.max_query_depth),
-        MaxAliasesLimiter(max_alias_count=settings.max_aliases),
-        MaxTokensLimiter(max_token_count=settings.max_tokens),
-        ParserCache(maxsize=256),
-        ValidationCache(maxsize=256),
+        lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+        lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+        lambda: ParserCache(maxsize=256),
+        lambda: ValidationCache(maxsize=256),
         MaskUnexpectedErrors,
         OperationScope,  # last: it finishes first, before errors are masked
     ]
     if not settings.introspection:
-        extensions.insert(0, DisableIntrospection())
-    return PracticeSchema(query=Query, mutation=Mutation, extensions=extensions)
+        extensions.insert(0, DisableIntrospection)
+    query = strawberry.type(type("Query", (_node_queries(), Query), {}))
+    return PracticeSchema(query=query, mutation=Mutation, extensions=extensions)
