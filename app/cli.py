@@ -1,4 +1,4 @@
-"""The `practice` command: serve, migrate, seed, create-user, audit verify."""
+"""The `practice` command: serve, migrate, seed, create-user, schema, audit verify."""
 
 from __future__ import annotations
 
@@ -110,6 +110,13 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_schema(settings: Settings, args: argparse.Namespace) -> int:
+    from schema import create_schema
+
+    print(create_schema(settings).as_str())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="practice", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -133,6 +140,9 @@ def build_parser() -> argparse.ArgumentParser:
     user.add_argument("--full-name")
     user.add_argument("--password", help="prompted for when omitted")
     user.set_defaults(func=cmd_create_user)
+
+    sdl = sub.add_parser("schema", help="print the GraphQL schema (SDL)")
+    sdl.set_defaults(func=cmd_schema)
 
     audit = sub.add_parser("audit", help="audit trail tools")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)

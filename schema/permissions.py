@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from graphql import GraphQLError
+from strawberry.extensions import FieldExtension
 from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.types import Info
 
@@ -42,10 +43,10 @@ class Public(BasePermission):
         return True
 
 
-def guard(*permissions: BasePermission) -> list[PermissionExtension]:
+def guard(*permissions: BasePermission) -> list[FieldExtension]:
     """Field extensions for `strawberry.field(extensions=guard(Can("patient", "read")))`."""
     return [PermissionExtension(permissions=list(permissions), use_directives=False)]
 
 
-def can(resource: str, action: str) -> list[PermissionExtension]:
+def can(resource: str, action: str) -> list[FieldExtension]:
     return guard(Can(resource, action))

@@ -1,0 +1,44 @@
+# Two commands on a fresh machine: `make run` and `make test`. Both install into .venv first.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+
+.PHONY: run test lint schema bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@ $(VENV)/.installed
+
+## run: install, migrate the SQLite database, seed demo data, serve GraphiQL on :8000
+run: $(VENV)/.installed
+	$(BIN)/practice migrate
+	$(BIN)/practice seed --demo
+	$(BIN)/practice serve
+
+## test: lint, type-check, and run the suite on SQLite and on embedded PostgreSQL
+test: $(VENV)/.installed-test lint
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+## schema: regenerate the checked-in SDL (schema.graphql)
+schema: $(VENV)/.installed
+	$(BIN)/practice schema > schema.graphql
+
+## bench: print SQL statement counts and timing ratios
+bench: $(VENV)/.installed-test
+	$(BIN)/python -m bench.nested_patients
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Practice management backend: domain services, models and infrastructure."""

@@ -1,0 +1,101 @@
+"""End to end against a real uvicorn server: HTTP and graphql-transport-ws over sockets."""
+
+import asyncio
+import json
+
+import httpx
+import pytest
+import websockets
+
+from tests.fixtures.graphql import GraphQLClient
+from tests.fixtures.server import running_server
+
+CREATE = """
+mutation($input: CreatePatientInput!) {
+  createPatient(input: $input) { patient { id mrn familyName } userErrors { code } }
+}
+"""
+FIND = """
+query($search: String!) { patients(search: $search) { totalCount edges { node { mrn } } } }
+"""
+
+
+@pytest.fixture
+async def server(database_url):
+    with running_server(database_url) as base:
+        yield base
+
+
+async def test_login_create_and_search_over_http(server):
+    async with httpx.AsyncClient(base_url=server) as http:
+        # given a signed-in front desk user
+        desk = await GraphQLClient(http).login("front_desk")
+        # when a patient is registered and searched for
+        created = await desk.data(CREATE, input={
+            "familyName": "Okonkwo", "givenName": "Ada", "birthDate": "1990-04-02", "sex": "FEMALE"})
+        found = await desk.data(FIND, search="okonk")
+    # then
+    patient = created["createPatient"]["patient"]
+    assert created["createPatient"]["userErrors"] == []
+    assert found["patients"]["totalCount"] == 1
+    assert found["patients"]["edges"][0]["node"]["mrn"] == patient["mrn"]
+
+
+async def _ws_exchange(url, init_payload, message):
+    async with websockets.connect(url, subprotocols=["graphql-transport-ws"]) as ws:
+        await ws.send(json.dumps({"type": "connection_init", "payload": init_payload}))
+        ack = json.loads(await ws.recv())
+        await ws.send(json.dumps(message))
+        replies = [json.loads(await ws.recv()), json.loads(await ws.recv())]
+        return ack, replies
+
+
+async def test_websocket_operation_authenticated_in_connection_init(server):
+    # given a token
+    async with httpx.AsyncClient(base_url=server) as http:
+        nurse = await GraphQLClient(http).login("nurse")
+    url = server.replace("http", "ws") + "/graphql"
+    # when an operation runs over graphql-transport-ws
+    ack, (result, complete) = await _ws_exchange(
+        url, {"Authorization": f"Bearer {nurse.token}"},
+        {"id": "1", "type": "subscribe", "payload": {"query": "{ me { username roles } }"}},
+    )
+    # then
+    assert ack["type"] == "connection_ack"
+    assert result == {"id": "1", "type": "next",
+                      "payload": {"data": {"me": {"username": "nurse", "roles": ["nurse"]}}}}
+    assert complete == {"id": "1", "type": "complete"}
+
+
+async def test_websocket_without_valid_token_is_closed(server):
+    url = server.replace("http", "ws") + "/graphql"
+    for payload in ({}, {"Authorization": "Bearer not-a-token"}):
+        async with websockets.connect(url, subprotocols=["graphql-transport-ws"]) as ws:
+            await ws.send(json.dumps({"type": "connection_init", "payload": payload}))
+            with pytest.raises(websockets.ConnectionClosed) as closed:
+                await ws.recv()
+        assert closed.value.rcvd.code == 4403
+
+
+async def test_websocket_closes_when_its_token_expires(server):
+    # given a token that expires in two seconds, signed with the server's key
+    from joserfc import jwt
+    from joserfc.jwk import OctKey
+
+    from app.config import Settings
+    from app.db import utcnow
+
+    settings = Settings()
+    now = int(utcnow().timestamp())
+    claims = {"iss": settings.jwt_issuer, "aud": settings.jwt_audience, "sub": "1",
+              "name": "admin", "roles": ["admin"], "iat": now, "exp": now + 2}
+    token = jwt.encode({"alg": "HS256"}, claims, OctKey.import_key(settings.jwt_secret.encode()))
+    url = server.replace("http", "ws") + "/graphql"
+    async with websockets.connect(url, subprotocols=["graphql-transport-ws"]) as ws:
+        await ws.send(json.dumps({"type": "connection_init",
+                                  "payload": {"Authorization": f"Bearer {token}"}}))
+        assert json.loads(await ws.recv())["type"] == "connection_ack"
+        # when the token expires, then the server closes the connection
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await asyncio.wait_for(ws.recv(), timeout=10)
+    assert closed.value.rcvd.code == 4401
