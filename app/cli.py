@@ -59,9 +59,9 @@ def cmd_seed(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_create_user(settings: Settings, args: argparse.Namespace) -> int:
-    from app.audit import trail
     from app.authz import SYSTEM
     from app.errors import DomainError
+    from app.transaction import commit
     from app.users.service import create_user
 
     password = args.password or getpass.getpass("password: ")
@@ -77,7 +77,7 @@ def cmd_create_user(settings: Settings, args: argparse.Namespace) -> int:
             except DomainError as error:
                 print(f"{error.code}: {error.message}", file=sys.stderr)
                 return 1
-            await trail.commit(session)
+            await commit(session)
         print(f"created {user.username} with roles {', '.join(user.role_names)}")
         return 0
 

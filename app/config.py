@@ -49,6 +49,18 @@ class Settings(BaseSettings):
     # Break-glass access to a patient's notes
     break_glass_minutes: int = 60
 
+    # Reminders and the outbox worker (SMTP)
+    reminder_lead_hours: int = 24
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_sender: str = "no-reply@practice.invalid"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    outbox_max_attempts: int = 5
+    outbox_batch_size: int = 50
+    worker_poll_seconds: float = 5.0
+
     # GraphQL limits
     max_query_depth: int = 10
     max_aliases: int = 30

@@ -22,6 +22,14 @@ class DomainError(Exception):
         self.field = list(field) if field else None
 
 
+class DomainErrors(DomainError):
+    """Several rule violations at once (e.g. each conflicting occurrence of a series)."""
+
+    def __init__(self, errors: Sequence[DomainError]):
+        super().__init__(errors[0].code, errors[0].message, errors[0].field)
+        self.errors = list(errors)
+
+
 class NotFound(DomainError):
     def __init__(self, what: str, field: Sequence[str] | None = None):
         super().__init__(CommonError.NOT_FOUND, f"{what} not found", field)

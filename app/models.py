@@ -3,11 +3,33 @@
 from app.audit.models import AuditEvent
 from app.counters import Counter
 from app.db import Base
+from app.outbox.models import OutboxMessage
 from app.patients.models import Allergy, BreakGlassGrant, Coverage, Note, Patient, Problem
+from app.scheduling.models import (
+    Appointment,
+    AppointmentSeries,
+    AppointmentType,
+    AvailabilityException,
+    AvailabilityTemplate,
+    Location,
+    Provider,
+    Room,
+    WaitlistEntry,
+)
 from app.users.models import RefreshToken, User, UserRole
 
 __all__ = [
     "Allergy",
+    "Appointment",
+    "AppointmentSeries",
+    "AppointmentType",
+    "AvailabilityException",
+    "AvailabilityTemplate",
+    "Location",
+    "OutboxMessage",
+    "Provider",
+    "Room",
+    "WaitlistEntry",
     "AuditEvent",
     "Base",
     "BreakGlassGrant",

@@ -10,6 +10,7 @@ from app.auth import Authenticator
 from app.authz import Authorizer
 from app.config import Settings
 from app.db import create_engine, create_sessionmaker
+from app.events import EventBus, bus_info
 
 
 @dataclass
@@ -19,17 +20,22 @@ class Runtime:
     sessions: async_sessionmaker[AsyncSession]
     authorizer: Authorizer
     authenticator: Authenticator
+    bus: EventBus
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
         engine = create_engine(settings)
+        listen_url = settings.database_url if engine.dialect.name == "postgresql" else None
+        bus = EventBus(listen_url)
         return cls(
             settings=settings,
             engine=engine,
-            sessions=create_sessionmaker(engine),
+            sessions=create_sessionmaker(engine, info=bus_info(bus)),
             authorizer=Authorizer(),
             authenticator=Authenticator(settings),
+            bus=bus,
         )
 
     async def close(self) -> None:
+        await self.bus.close()
         await self.engine.dispose()

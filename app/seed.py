@@ -1,6 +1,8 @@
-"""Demo data: one user per staff role (password `demo`) and ~50 realistic patients.
+"""Demo data: one user per staff role (password `demo`), ~50 realistic patients, and a clinic's
+schedule (three providers, two weeks of visits).
 
-Idempotent: users that exist are left alone, and patients are only added to an empty table.
+Idempotent: users that exist are left alone; patients and the schedule are only added to empty
+tables.
 Deterministic: Faker is seeded, so every fresh demo database looks the same.
 """
 
@@ -14,7 +16,7 @@ from faker import Faker
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.audit import trail
+from app.transaction import commit
 from app.authz import STAFF_ROLES, Actor
 from app.patients import service as patients
 from app.patients.models import (
@@ -25,6 +27,7 @@ from app.patients.models import (
     SubscriberRelationship,
 )
 from app.runtime import Runtime
+from app.scheduling.demo import seed_schedule
 from app.users.models import User
 from app.users.service import create_user
 
@@ -40,6 +43,8 @@ DEMO_NAMES = {
     "inventory_manager": "Ivan Petrov",
     "compliance_officer": "Carla Mendes",
 }
+# Two more providers, so the schedule has several columns (password `demo` too).
+EXTRA_PROVIDERS = {"dr.chen": "Dr. Wei Chen", "t.nguyen": "Thao Nguyen, LCSW"}
 
 # Common primary-care problems; each is checked against ICD-10-CM when added.
 PROBLEM_CODES = ["I10", "E11.9", "E78.5", "J45.909", "F41.1", "F32.9", "M54.50", "K21.9",
@@ -69,33 +74,42 @@ NOTE_TEMPLATES = [
 class SeedReport:
     users_created: int
     patients_created: int
+    appointments_created: int
 
     def __str__(self) -> str:
-        return f"seeded {self.users_created} users and {self.patients_created} patients"
+        return (f"seeded {self.users_created} users, {self.patients_created} patients and "
+                f"{self.appointments_created} appointments")
 
 
 async def seed_demo(runtime: Runtime) -> SeedReport:
     actor = Actor(user_id=None, username="seed", roles=("system",))
+    accounts = [(role, DEMO_NAMES[role], role) for role in STAFF_ROLES]
+    accounts += [(username, name, "provider") for username, name in EXTRA_PROVIDERS.items()]
     async with runtime.sessions() as session:
         users_created = 0
-        for role in STAFF_ROLES:
-            if await session.scalar(select(User.id).where(User.username == role)):
+        for username, full_name, role in accounts:
+            if await session.scalar(select(User.id).where(User.username == username)):
                 continue
-            await create_user(session, actor, runtime.authenticator, username=role,
-                              password=DEMO_PASSWORD, full_name=DEMO_NAMES[role], roles=[role],
+            await create_user(session, actor, runtime.authenticator, username=username,
+                              password=DEMO_PASSWORD, full_name=full_name, roles=[role],
                               allow_weak_password=True)
             users_created += 1
-        await trail.commit(session)
+        await commit(session)
 
-        if await session.scalar(select(func.count()).select_from(Patient)):
-            return SeedReport(users_created, 0)
-        provider = await session.scalar(select(User).where(User.username == "provider"))
-        assert provider is not None
-        author = Actor(user_id=provider.id, username=provider.username, roles=("provider",))
-        for index in range(PATIENT_COUNT):
-            await _seed_patient(session, runtime, actor, author, index)
-        await trail.commit(session)
-    return SeedReport(users_created, PATIENT_COUNT)
+        patients_created = 0
+        if not await session.scalar(select(func.count()).select_from(Patient)):
+            provider = await session.scalar(select(User).where(User.username == "provider"))
+            assert provider is not None
+            author = Actor(user_id=provider.id, username=provider.username, roles=("provider",))
+            for index in range(PATIENT_COUNT):
+                await _seed_patient(session, runtime, actor, author, index)
+            patients_created = PATIENT_COUNT
+            await commit(session)
+
+        patient_ids = list((await session.scalars(select(Patient.id).order_by(Patient.id))).all())
+        appointments = await seed_schedule(session, runtime.settings, actor, patient_ids)
+        await commit(session)
+    return SeedReport(users_created, patients_created, appointments)
 
 
 async def _seed_patient(session: AsyncSession, runtime: Runtime, actor: Actor, author: Actor,

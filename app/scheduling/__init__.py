@@ -1,0 +1,1 @@
+"""Scheduling: locations, rooms, providers' availability, appointments, waitlist, reminders."""

@@ -1,0 +1,83 @@
+"""Free time as interval arithmetic on absolute instants.
+
+Templates are wall-clock hours in the location's time zone; each day's hours become absolute
+(UTC) intervals before anything else happens, so a day with a DST change is as long as it
+really is and slots are cut in real minutes. A wall time inside the spring-forward gap maps
+past the gap; an ambiguous fall-back time means its first occurrence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from app.errors import DomainError
+from app.scheduling.errors import SchedulingError
+
+Interval = tuple[datetime, datetime]
+
+
+def zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise DomainError(SchedulingError.INVALID_TIMEZONE, f"Unknown time zone {name!r}.",
+                          ["timezone"]) from exc
+
+
+def instant(day: date, wall: time, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, wall, tzinfo=tz).astimezone(UTC)
+
+
+def local_dates(start: datetime, end: datetime, tz: ZoneInfo) -> list[date]:
+    """Every local calendar date that [start, end) touches."""
+    first, last = start.astimezone(tz).date(), (end - timedelta(microseconds=1)).astimezone(tz).date()
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+def merge(intervals: Iterable[Interval]) -> list[Interval]:
+    merged: list[Interval] = []
+    for start, end in sorted(intervals):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def subtract(intervals: Sequence[Interval], busy: Iterable[Interval]) -> list[Interval]:
+    """`intervals` minus every busy interval (both may be unsorted)."""
+    result = merge(intervals)
+    for b_start, b_end in merge(busy):
+        pieces: list[Interval] = []
+        for start, end in result:
+            if b_end <= start or b_start >= end:
+                pieces.append((start, end))
+                continue
+            if start < b_start:
+                pieces.append((start, b_start))
+            if b_end < end:
+                pieces.append((b_end, end))
+        result = pieces
+    return result
+
+
+def contains(intervals: Sequence[Interval], start: datetime, end: datetime) -> bool:
+    return any(s <= start and end <= e for s, e in intervals)
+
+
+def overlaps(a: Interval, b: Interval) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def cut(intervals: Sequence[Interval], duration: timedelta, window: Interval) -> list[Interval]:
+    """Back-to-back slots of `duration` from the start of each free interval, inside `window`."""
+    slots: list[Interval] = []
+    for start, end in merge(intervals):
+        cursor = start
+        while cursor + duration <= end:
+            if cursor >= window[0] and cursor + duration <= window[1]:
+                slots.append((cursor, cursor + duration))
+            cursor += duration
+    return slots

@@ -1,0 +1,170 @@
+"""Scheduling tables (FHIR Schedule, Slot, Appointment): where, who, when, and what is held.
+
+No double booking: on PostgreSQL two exclusion constraints (btree_gist over tstzrange, created in
+the migration) refuse overlapping held appointments for one provider or one room; on SQLite the
+booking's write-locked transaction serializes the check and the insert.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime, time
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import Base, Timestamped, str_enum
+
+
+class AppointmentStatus(enum.StrEnum):
+    """FHIR AppointmentStatus (NOAPPOINTMENT is FHIR's `noshow`). Only BOOKED and ARRIVED hold time."""
+
+    PROPOSED = "proposed"
+    BOOKED = "booked"
+    ARRIVED = "arrived"
+    FULFILLED = "fulfilled"
+    CANCELLED = "cancelled"
+    NOAPPOINTMENT = "noappointment"
+
+
+HELD_STATUSES = (AppointmentStatus.BOOKED, AppointmentStatus.ARRIVED)
+
+
+class ExceptionKind(enum.StrEnum):
+    TIME_OFF = "time_off"
+    EXTRA_HOURS = "extra_hours"
+
+
+class WaitlistStatus(enum.StrEnum):
+    WAITING = "waiting"
+    OFFERED = "offered"
+    BOOKED = "booked"
+    REMOVED = "removed"
+
+
+class Location(Timestamped, Base):
+    __tablename__ = "locations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    timezone: Mapped[str] = mapped_column(String(64))  # IANA, e.g. America/New_York
+    address: Mapped[str | None] = mapped_column(String(400))
+    phone: Mapped[str | None] = mapped_column(String(32))
+
+
+class Room(Timestamped, Base):
+    __tablename__ = "rooms"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    room_type: Mapped[str] = mapped_column(String(32))  # exam, procedure, therapy, ...
+
+
+class Provider(Timestamped, Base):
+    __tablename__ = "providers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
+    npi: Mapped[str] = mapped_column(String(10), unique=True)
+    specialty: Mapped[str] = mapped_column(String(100))
+    active: Mapped[bool] = mapped_column(default=True)
+    # The secret in the provider's iCalendar feed URL; rotate it to revoke old subscriptions.
+    calendar_token: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AppointmentType(Timestamped, Base):
+    __tablename__ = "appointment_types"
+    __table_args__ = (CheckConstraint("duration_minutes > 0", name="positive_duration"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    duration_minutes: Mapped[int]
+    color: Mapped[str] = mapped_column(String(7), default="#4a90d9")
+    bookable_online: Mapped[bool] = mapped_column(default=False)
+    room_type: Mapped[str | None] = mapped_column(String(32))
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class AvailabilityTemplate(Timestamped, Base):
+    """Weekly working hours of a provider at a location, in the location's local time."""
+
+    __tablename__ = "availability_templates"
+    __table_args__ = (
+        CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday_range"),
+        CheckConstraint("start_time < end_time", name="start_before_end"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id"), index=True)
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"), index=True)
+    weekday: Mapped[int]  # 0 Monday .. 6 Sunday
+    start_time: Mapped[time]
+    end_time: Mapped[time]
+    valid_from: Mapped[date | None]
+    valid_until: Mapped[date | None]
+
+
+class AvailabilityException(Timestamped, Base):
+    """Time off (removes availability) or extra hours (adds it), as absolute instants."""
+
+    __tablename__ = "availability_exceptions"
+    __table_args__ = (CheckConstraint("starts_at < ends_at", name="start_before_end"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id"), index=True)
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id"))
+    kind: Mapped[ExceptionKind] = mapped_column(str_enum(ExceptionKind))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    reason: Mapped[str | None] = mapped_column(String(200))
+
+
+class AppointmentSeries(Timestamped, Base):
+    """A recurring visit: the RFC 5545 rule its occurrences were made from."""
+
+    __tablename__ = "appointment_series"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rrule: Mapped[str] = mapped_column(String(400))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class Appointment(Timestamped, Base):
+    __tablename__ = "appointments"
+    __table_args__ = (
+        CheckConstraint("starts_at < ends_at", name="start_before_end"),
+        Index("ix_appointments_provider_starts_at", "provider_id", "starts_at"),
+        Index("ix_appointments_location_starts_at", "location_id", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id"))
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    room_id: Mapped[int | None] = mapped_column(ForeignKey("rooms.id"), index=True)
+    appointment_type_id: Mapped[int] = mapped_column(ForeignKey("appointment_types.id"))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    status: Mapped[AppointmentStatus] = mapped_column(str_enum(AppointmentStatus))
+    reason: Mapped[str | None] = mapped_column(String(400))
+    notes: Mapped[str | None] = mapped_column(Text)
+    cancellation_reason: Mapped[str | None] = mapped_column(String(400))
+    booked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    series_id: Mapped[int | None] = mapped_column(ForeignKey("appointment_series.id"), index=True)
+
+
+class WaitlistEntry(Timestamped, Base):
+    """A patient waiting for earlier or any time: offered freed time that matches."""
+
+    __tablename__ = "waitlist_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    appointment_type_id: Mapped[int] = mapped_column(ForeignKey("appointment_types.id"))
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    provider_id: Mapped[int | None] = mapped_column(ForeignKey("providers.id"))
+    earliest: Mapped[datetime]
+    latest: Mapped[datetime]
+    status: Mapped[WaitlistStatus] = mapped_column(str_enum(WaitlistStatus))
+    notes: Mapped[str | None] = mapped_column(String(400))

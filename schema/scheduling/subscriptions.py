@@ -1,0 +1,66 @@
+"""scheduleChanged: every committed booking, move, check-in, cancellation and no-show, live."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from datetime import datetime
+from typing import Annotated, Any
+
+import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from app.scheduling import service
+from schema.context import Context
+from schema.ids import pk
+from schema.permissions import can
+from schema.scheduling.types import AppointmentNode, ScheduleChange
+
+
+def _matches(payload: dict[str, Any], location_id: int, provider_ids: set[int],
+             window: tuple[datetime | None, datetime | None]) -> bool:
+    previous = payload.get("previous", {})
+    if location_id not in (payload["locationId"], previous.get("locationId")):
+        return False
+    if provider_ids and not provider_ids & {payload["providerId"], previous.get("providerId")}:
+        return False
+    starts = [datetime.fromisoformat(payload["startsAt"])]
+    if previous.get("startsAt"):
+        starts.append(datetime.fromisoformat(previous["startsAt"]))
+    return any((window[0] is None or s >= window[0]) and (window[1] is None or s < window[1])
+               for s in starts)
+
+
+@strawberry.type
+class SchedulingSubscriptions:
+    @strawberry.subscription(
+        extensions=can("appointment", "read"),
+        description="Changes to a location's appointments (optionally some providers, a time "
+                    "window), pushed after they commit, from any server process.",
+    )
+    async def schedule_changed(
+        self, info: Info[Context, Any], location_id: relay.GlobalID,
+        provider_ids: list[relay.GlobalID] | None = None,
+        from_: Annotated[datetime | None, strawberry.argument(name="from")] = None,
+        to: datetime | None = None,
+    ) -> AsyncGenerator[ScheduleChange, None]:
+        op = info.context.op
+        location = pk(location_id, "Location", "locationId")
+        providers = {pk(p, "Provider", "providerIds") for p in provider_ids or []}
+        async with info.context.runtime.bus.subscribe() as queue:
+            while True:
+                event = await queue.get()
+                if event.topic != service.SCHEDULE_TOPIC:
+                    continue
+                if not _matches(event.payload, location, providers, (from_, to)):
+                    continue
+                await op.renew()  # each event reads fresh data and commits its audit events
+                async with op.db() as session:
+                    rows = await service.appointments_by_id(
+                        session, op.staff, [event.payload["appointmentId"]])
+                if not rows:
+                    continue
+                yield ScheduleChange(change=service.Change(event.payload["change"]),
+                                     changed_fields=event.payload["changedFields"],
+                                     previous=event.payload["previous"],
+                                     appointment=AppointmentNode.from_model(rows[0]))

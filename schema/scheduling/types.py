@@ -1,0 +1,235 @@
+"""Scheduling types. Related objects load through DataLoaders (fixed SQL per query level)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+
+import strawberry
+from sqlalchemy import select
+from strawberry import relay
+from strawberry.types import Info
+
+from app.patients import service as patients
+from app.scheduling import models
+from app.scheduling.service import Change, appointments_by_id
+from app.users.models import User
+from schema.context import Context
+from schema.ids import to_global
+from schema.loaders import by_id
+from schema.patients.types import PatientNode, resolve_nodes_of
+from schema.permissions import can
+
+AppointmentStatus = strawberry.enum(
+    models.AppointmentStatus,
+    description="FHIR AppointmentStatus; NOAPPOINTMENT is FHIR's noshow. BOOKED and ARRIVED hold time.",
+)
+
+
+def _rows_by_id(model: Any) -> Any:
+    async def fetch(session: Any, actor: Any, ids: Any) -> list[Any]:
+        return list((await session.scalars(select(model).where(model.id.in_(ids)))).all())
+
+    return fetch
+
+
+@strawberry.type(name="Room")
+class RoomNode(relay.Node):
+    pk: relay.NodeID[int]
+    name: str
+    room_type: str
+
+    @classmethod
+    def from_model(cls, row: models.Room) -> RoomNode:
+        return cls(pk=row.id, name=row.name, room_type=row.room_type)
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info[Context, Any], node_ids: Iterable[str],  # type: ignore[override]
+                            required: bool = False) -> list[RoomNode | None]:
+        return await resolve_nodes_of(info, node_ids, "schedule", _rows_by_id(models.Room),
+                                      cls.from_model)
+
+
+@strawberry.type(name="Location")
+class LocationNode(relay.Node):
+    pk: relay.NodeID[int]
+    name: str
+    timezone: str = strawberry.field(description="IANA time zone; templates are in its local time.")
+    address: str | None
+    phone: str | None
+
+    @classmethod
+    def from_model(cls, row: models.Location) -> LocationNode:
+        return cls(pk=row.id, name=row.name, timezone=row.timezone, address=row.address,
+                   phone=row.phone)
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info[Context, Any], node_ids: Iterable[str],  # type: ignore[override]
+                            required: bool = False) -> list[LocationNode | None]:
+        return await resolve_nodes_of(info, node_ids, "schedule", _rows_by_id(models.Location),
+                                      cls.from_model)
+
+
+@strawberry.type(name="Provider")
+class ProviderNode(relay.Node):
+    pk: relay.NodeID[int]
+    npi: str
+    specialty: str
+    active: bool
+    user_id: strawberry.Private[int]
+    calendar_token: strawberry.Private[str]
+
+    @strawberry.field
+    async def name(self, info: Info[Context, Any]) -> str:
+        user = await by_id(info, User).load(self.user_id)
+        return user.full_name if user else ""
+
+    @strawberry.field(extensions=can("schedule_setup", "write"),
+                      description="The secret iCalendar feed path (admins hand it to the provider).")
+    def calendar_feed_path(self) -> str:
+        return f"/calendar/{self.pk}.ics?token={self.calendar_token}"
+
+    @classmethod
+    def from_model(cls, row: models.Provider) -> ProviderNode:
+        return cls(pk=row.id, npi=row.npi, specialty=row.specialty, active=row.active,
+                   user_id=row.user_id, calendar_token=row.calendar_token)
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info[Context, Any], node_ids: Iterable[str],  # type: ignore[override]
+                            required: bool = False) -> list[ProviderNode | None]:
+        return await resolve_nodes_of(info, node_ids, "schedule", _rows_by_id(models.Provider),
+                                      cls.from_model)
+
+
+@strawberry.type(name="AppointmentType")
+class AppointmentTypeNode(relay.Node):
+    pk: relay.NodeID[int]
+    name: str
+    duration_minutes: int
+    color: str
+    bookable_online: bool
+    room_type: str | None
+
+    @classmethod
+    def from_model(cls, row: models.AppointmentType) -> AppointmentTypeNode:
+        return cls(pk=row.id, name=row.name, duration_minutes=row.duration_minutes,
+                   color=row.color, bookable_online=row.bookable_online, room_type=row.room_type)
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info[Context, Any], node_ids: Iterable[str],  # type: ignore[override]
+                            required: bool = False) -> list[AppointmentTypeNode | None]:
+        return await resolve_nodes_of(info, node_ids, "schedule",
+                                      _rows_by_id(models.AppointmentType), cls.from_model)
+
+
+def patient_by_id(info: Info[Context, Any]) -> Any:
+    """Patients of appointments, loaded together; each read audited."""
+    op = info.context.op
+
+    async def load(ids: list[int]) -> list[Any]:
+        async with op.db() as session:
+            found = {p.id: p for p in await patients.get_patients(session, op.staff, ids)}
+        return [found.get(i) for i in ids]
+
+    return op.loader("patients", load)
+
+
+@strawberry.type
+class Placed:
+    """Provider, location and room of a slot or an appointment, through loaders."""
+
+    provider_id: strawberry.Private[int]
+    location_id: strawberry.Private[int]
+    room_id: strawberry.Private[int | None]
+
+    @strawberry.field
+    async def provider(self, info: Info[Context, Any]) -> ProviderNode:
+        row = await by_id(info, models.Provider).load(self.provider_id)
+        assert row is not None
+        return ProviderNode.from_model(row)
+
+    @strawberry.field
+    async def location(self, info: Info[Context, Any]) -> LocationNode:
+        row = await by_id(info, models.Location).load(self.location_id)
+        assert row is not None
+        return LocationNode.from_model(row)
+
+    @strawberry.field
+    async def room(self, info: Info[Context, Any]) -> RoomNode | None:
+        if self.room_id is None:
+            return None
+        row = await by_id(info, models.Room).load(self.room_id)
+        return RoomNode.from_model(row) if row else None
+
+
+@strawberry.type(name="Appointment", description="FHIR Appointment.")
+class AppointmentNode(Placed, relay.Node):
+    pk: relay.NodeID[int]
+    starts_at: datetime
+    ends_at: datetime
+    status: AppointmentStatus  # type: ignore[valid-type]
+    reason: str | None
+    notes: str | None
+    cancellation_reason: str | None
+    series_id: relay.GlobalID | None
+    patient_id: strawberry.Private[int]
+    appointment_type_id: strawberry.Private[int]
+
+    @strawberry.field(extensions=can("patient", "read"))
+    async def patient(self, info: Info[Context, Any]) -> PatientNode | None:
+        row = await patient_by_id(info).load(self.patient_id)
+        return PatientNode.from_model(row) if row else None
+
+    @strawberry.field
+    async def appointment_type(self, info: Info[Context, Any]) -> AppointmentTypeNode:
+        row = await by_id(info, models.AppointmentType).load(self.appointment_type_id)
+        assert row is not None
+        return AppointmentTypeNode.from_model(row)
+
+    @classmethod
+    def from_model(cls, row: models.Appointment) -> AppointmentNode:
+        return cls(pk=row.id, starts_at=row.starts_at, ends_at=row.ends_at, status=row.status,
+                   reason=row.reason, notes=row.notes,
+                   cancellation_reason=row.cancellation_reason,
+                   series_id=to_global("AppointmentSeries", row.series_id) if row.series_id else None,
+                   patient_id=row.patient_id, appointment_type_id=row.appointment_type_id,
+                   provider_id=row.provider_id, location_id=row.location_id, room_id=row.room_id)
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info[Context, Any], node_ids: Iterable[str],  # type: ignore[override]
+                            required: bool = False) -> list[AppointmentNode | None]:
+        return await resolve_nodes_of(info, node_ids, "appointment", appointments_by_id,
+                                      cls.from_model)
+
+
+@strawberry.type
+class Slot(Placed):
+    starts_at: datetime
+    ends_at: datetime
+
+
+@strawberry.type
+class ProviderDay:
+    provider: ProviderNode
+    appointments: list[AppointmentNode]
+
+
+@strawberry.type
+class DaySchedule:
+    location: LocationNode
+    date: date
+    providers: list[ProviderDay]
+
+
+ScheduleChangeKind = strawberry.enum(Change, name="ScheduleChangeKind",
+                                     description="What happened to the appointment.")
+
+
+@strawberry.type
+class ScheduleChange:
+    change: ScheduleChangeKind  # type: ignore[valid-type]
+    changed_fields: list[str]
+    previous: strawberry.scalars.JSON = strawberry.field(
+        description="The changed fields' values before the change.")
+    appointment: AppointmentNode
