@@ -97,20 +97,34 @@ class Authenticator:
                 exp={"essential": True},
                 sub={"essential": True},
             ).validate(decoded.claims)
-        except (JoseError, ValueError) as exc:
+            claims = decoded.claims
+            # A well-signed token of another shape (from a bug or a key leak) is refused too:
+            # never a 500 from int(), never a role list made of a string's letters.
+            subject, roles = claims["sub"], claims.get("roles", [])
+            if not (isinstance(subject, str) and subject.isdigit()):
+                raise InvalidToken("the subject is not a user id")
+            if not (isinstance(roles, list) and all(isinstance(r, str) for r in roles)):
+                raise InvalidToken("roles is not a list of role names")
+            actor = Actor(
+                user_id=int(subject),
+                username=str(claims.get("name", "")),
+                roles=tuple(roles),
+                ip=ip,
+            )
+            expires_at = datetime.fromtimestamp(claims["exp"], tz=utcnow().tzinfo)
+        except (JoseError, ValueError, TypeError, OverflowError, OSError) as exc:
             raise InvalidToken(str(exc)) from exc
-        claims = decoded.claims
-        actor = Actor(
-            user_id=int(claims["sub"]),
-            username=str(claims.get("name", "")),
-            roles=tuple(claims.get("roles", ())),
-            ip=ip,
-        )
-        return actor, datetime.fromtimestamp(claims["exp"], tz=utcnow().tzinfo)
+        return actor, expires_at
 
     # sessions ----------------------------------------------------------------------------
-    async def _issue(self, session: AsyncSession, user: User, family_id: str,
-                     session_expires_at: datetime, now: datetime) -> TokenPair:
+    async def _issue(
+        self,
+        session: AsyncSession,
+        user: User,
+        family_id: str,
+        session_expires_at: datetime,
+        now: datetime,
+    ) -> TokenPair:
         refresh = secrets.token_urlsafe(32)
         session.add(
             RefreshToken(
@@ -128,19 +142,35 @@ class Authenticator:
         access, expires_at = self.issue_access_token(user, now)
         return TokenPair(access, refresh, expires_at)
 
-    async def login(self, session: AsyncSession, username: str, password: str,
-                    ip: str | None) -> AuthResult:
+    async def login(
+        self,
+        session: AsyncSession,
+        username: str,
+        password: str,
+        ip: str | None,
+        request_id: str | None = None,
+    ) -> AuthResult:
         """Check a password, counting failures toward a lockout.
 
         Unlike other services this one keeps its failure writes (the failed-attempt count and
-        the audit event) so the caller commits whatever the outcome.
+        the audit event) so the caller commits whatever the outcome. The user's row is locked
+        (FOR UPDATE; SQLite's BEGIN IMMEDIATE serializes anyway) so that concurrent guesses
+        cannot overwrite each other's count and slip past the lockout.
         """
-        now = utcnow()
         user = await session.scalar(
-            select(User).options(selectinload(User.roles)).where(User.username == username)
+            select(User)
+            .options(selectinload(User.roles))
+            .where(User.username == username)
+            .with_for_update(of=User)
         )
-        actor = Actor(user_id=user.id if user else None, username=username,
-                      roles=tuple(user.role_names) if user else (), ip=ip)
+        now = utcnow()  # after the wait for the row
+        actor = Actor(
+            user_id=user.id if user else None,
+            username=username,
+            roles=tuple(user.role_names) if user else (),
+            ip=ip,
+            request_id=request_id,
+        )
         if user is None or not user.is_active:
             self._password_matches(self._dummy_hash, password)  # same cost as a real check
             return self._refuse(session, actor, AuthError.INVALID_CREDENTIALS)
@@ -171,34 +201,60 @@ class Authenticator:
         }[error]
         return AuthResult(error=error, message=message)
 
-    async def refresh(self, session: AsyncSession, refresh_token: str,
-                      ip: str | None) -> AuthResult:
-        """Rotate a refresh token. Presenting a used one again revokes its whole session."""
-        now = utcnow()
+    async def refresh(
+        self,
+        session: AsyncSession,
+        refresh_token: str,
+        ip: str | None,
+        request_id: str | None = None,
+    ) -> AuthResult:
+        """Rotate a refresh token. Presenting a used one again revokes its whole session.
+
+        The token's row is locked (FOR UPDATE) so that two callers presenting it at once cannot
+        both rotate it: the second waits, then finds it used, which counts as a replay.
+        """
         stored = await session.scalar(
-            select(RefreshToken).where(RefreshToken.token_hash == _sha256(refresh_token))
+            select(RefreshToken)
+            .where(RefreshToken.token_hash == _sha256(refresh_token))
+            .with_for_update()
         )
-        refused = AuthResult(error=AuthError.INVALID_REFRESH_TOKEN,
-                             message="The session has ended; log in again.")
-        if stored is None or stored.revoked_at is not None:
-            return refused
-        if stored.used_at is not None:
-            await session.execute(
-                update(RefreshToken)
-                .where(RefreshToken.family_id == stored.family_id, RefreshToken.revoked_at.is_(None))
-                .values(revoked_at=now)
-            )
-            trail.record(session, Actor(user_id=stored.user_id, username="", ip=ip),
-                         "refresh", "Session", stored.family_id, outcome="replayed")
-            return refused
-        if stored.expires_at <= now:
+        now = utcnow()  # after the wait for the row
+        refused = AuthResult(
+            error=AuthError.INVALID_REFRESH_TOKEN, message="The session has ended; log in again."
+        )
+        if stored is None:
             return refused
         user = await session.scalar(
             select(User).options(selectinload(User.roles)).where(User.id == stored.user_id)
         )
-        if user is None or not user.is_active or (user.locked_until and user.locked_until > now):
+        actor = Actor(
+            user_id=stored.user_id,
+            username=user.username if user else "",
+            roles=tuple(user.role_names) if user else (),
+            ip=ip,
+            request_id=request_id,
+        )
+        family_id = stored.family_id
+
+        def refuse(outcome: str) -> AuthResult:
+            trail.record(session, actor, "refresh", "Session", family_id, outcome=outcome)
             return refused
+
+        if stored.revoked_at is not None:
+            return refuse("revoked")
+        if stored.used_at is not None:
+            await session.execute(
+                update(RefreshToken)
+                .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
+                .values(revoked_at=now)
+            )
+            return refuse("replayed")
+        if stored.expires_at <= now:
+            return refuse("expired")
+        if user is None or not user.is_active or (user.locked_until and user.locked_until > now):
+            return refuse("account_unavailable")
         stored.used_at = now
+        trail.record(session, actor, "refresh", "Session", stored.family_id)
         tokens = await self._issue(session, user, stored.family_id, stored.session_expires_at, now)
         return AuthResult(tokens=tokens)
 

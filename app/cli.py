@@ -1,4 +1,4 @@
-"""The `practice` command: serve, migrate, seed, create-user, schema, audit verify."""
+"""The `practice` command: serve, migrate, seed, create-user, worker, schema, audit verify."""
 
 from __future__ import annotations
 
@@ -70,8 +70,12 @@ def cmd_create_user(settings: Settings, args: argparse.Namespace) -> int:
         async with runtime.sessions() as session:
             try:
                 user = await create_user(
-                    session, SYSTEM, runtime.authenticator, username=args.username,
-                    password=password, full_name=args.full_name or args.username,
+                    session,
+                    SYSTEM,
+                    runtime.authenticator,
+                    username=args.username,
+                    password=password,
+                    full_name=args.full_name or args.username,
                     roles=args.role,
                 )
             except DomainError as error:
@@ -93,8 +97,10 @@ def cmd_audit_verify(settings: Settings, args: argparse.Namespace) -> int:
         if report.ok:
             print(f"OK: {report.checked} audit events, chain intact")
             return 0
-        print(f"TAMPERED: event {report.first_bad_seq}: {report.problem} "
-              f"({report.checked} events before it are intact)")
+        print(
+            f"TAMPERED: event {report.first_bad_seq}: {report.problem} "
+            f"({report.checked} events before it are intact)"
+        )
         return 1
 
     return _with_runtime(settings, work)
@@ -105,9 +111,34 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
     from app.main import create_app
 
-    uvicorn.run(create_app(settings), host=args.host or settings.host,
-                port=args.port or settings.port, log_level="info", proxy_headers=False)
+    uvicorn.run(
+        create_app(settings),
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        log_level="info",
+        proxy_headers=False,
+    )
     return 0
+
+
+def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
+    import signal
+
+    from app.outbox import worker
+
+    async def work(runtime: Any) -> int:
+        if args.once:
+            batch = await worker.send_due(runtime.sessions, settings)
+            print(f"sent {batch.sent}, to retry {batch.retried}, failed {batch.failed}")
+            return 0
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await worker.run(runtime.sessions, settings, stop)
+        return 0
+
+    return _with_runtime(settings, work)
 
 
 def cmd_schema(settings: Settings, args: argparse.Namespace) -> int:
@@ -140,6 +171,10 @@ def build_parser() -> argparse.ArgumentParser:
     user.add_argument("--full-name")
     user.add_argument("--password", help="prompted for when omitted")
     user.set_defaults(func=cmd_create_user)
+
+    work = sub.add_parser("worker", help="send due outbox messages (reminders) by SMTP")
+    work.add_argument("--once", action="store_true", help="send one batch and exit")
+    work.set_defaults(func=cmd_worker)
 
     sdl = sub.add_parser("schema", help="print the GraphQL schema (SDL)")
     sdl.set_defaults(func=cmd_schema)

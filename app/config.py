@@ -72,11 +72,13 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _production_needs_real_secrets(self) -> Settings:
-        if self.environment == "production":
-            if self.jwt_secret == _DEV_JWT_SECRET or self.field_encryption_key == _DEV_FIELD_KEY:
-                raise ValueError(
-                    "PRACTICE_JWT_SECRET and PRACTICE_FIELD_ENCRYPTION_KEY must be set in production"
-                )
+        dev_secrets = (
+            self.jwt_secret == _DEV_JWT_SECRET or self.field_encryption_key == _DEV_FIELD_KEY
+        )
+        if self.environment == "production" and dev_secrets:
+            raise ValueError(
+                "PRACTICE_JWT_SECRET and PRACTICE_FIELD_ENCRYPTION_KEY must be set in production"
+            )
         if len(base64.b64decode(self.field_encryption_key)) != 32:
             raise ValueError("PRACTICE_FIELD_ENCRYPTION_KEY must be base64 of 32 bytes")
         ZoneInfo(self.practice_timezone)

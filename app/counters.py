@@ -21,9 +21,9 @@ async def next_value(session: AsyncSession, name: str) -> int:
 
     Each counter's row is created by the migration that introduces it.
     """
-    stmt = (
-        update(Counter).where(Counter.name == name).values(value=Counter.value + 1)
-    ).returning(Counter.value)
+    stmt = (update(Counter).where(Counter.name == name).values(value=Counter.value + 1)).returning(
+        Counter.value
+    )
     return (await session.execute(stmt)).scalar_one()
 
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import UTC, datetime
 from typing import Any
 
-import enum
-
 from sqlalchemy import DateTime, Enum, MetaData, event
 from sqlalchemy.engine import Dialect
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -73,7 +77,10 @@ class Timestamped:
 
 
 def create_engine(settings: Settings, **kwargs: Any) -> AsyncEngine:
-    engine = create_async_engine(settings.database_url, echo=settings.database_echo, **kwargs)
+    # hide_parameters: statement values (patient data) never appear in exception messages
+    engine = create_async_engine(
+        settings.database_url, echo=settings.database_echo, hide_parameters=True, **kwargs
+    )
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
     return engine
@@ -90,6 +97,8 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
+        # SQLite's own lower() folds ASCII only: "Élodie" must match "élodie" as on PostgreSQL.
+        dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
@@ -102,7 +111,12 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def create_sessionmaker(engine: AsyncEngine,
-                        info: dict[str, Any] | None = None) -> async_sessionmaker[AsyncSession]:
+def _lower(value: str | None) -> str | None:
+    return None if value is None else value.lower()
+
+
+def create_sessionmaker(
+    engine: AsyncEngine, info: dict[str, Any] | None = None
+) -> async_sessionmaker[AsyncSession]:
     """`info` is copied into every session (the event bus rides along this way)."""
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False, info=info or {})

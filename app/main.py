@@ -10,24 +10,32 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
+from cross_web import HTTPException  # strawberry's HTTP views raise this one
 from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import HTTPConnection, Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.exceptions import ConnectionRejectionError
+from strawberry.exceptions import ConnectionRejectionError, MissingQueryError
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
 
 from app.auth import InvalidToken
 from app.config import Settings
 from app.db import utcnow
 from app.runtime import Runtime
+from app.scheduling.service import calendar_feed
+from app.transaction import commit
 from schema import create_schema
 from schema.context import Context
+from schema.extensions import shape_error
 
 logger = logging.getLogger("practice")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -86,6 +94,58 @@ class GraphQLApp(GraphQL[Context, None]):
             actor, expires = None, None  # guarded fields answer UNAUTHENTICATED
         return Context(self.runtime, request, actor, expires)
 
+    async def execute_single(  # type: ignore[override]
+        self,
+        request: Request,
+        request_adapter: Any,
+        sub_response: Any,
+        context: Context,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        """Over HTTP, GET runs queries and POST queries and mutations; subscriptions are served
+        over WebSocket only (strawberry would run them here as if they were queries).
+
+        Refused before anything runs: a mutation over GET with 405 Method Not Allowed (POST
+        would do), any other operation type with 400.
+        """
+        method = request_adapter.method
+        allowed = (
+            {OperationType.QUERY}
+            if method == "GET"
+            else {OperationType.QUERY, OperationType.MUTATION}
+        )
+        try:
+            return await self.schema.execute(
+                request_data.query,
+                root_value=root_value,
+                variable_values=request_data.variables,
+                context_value=context,
+                operation_name=request_data.operation_name,
+                allowed_operation_types=allowed,
+                operation_extensions=request_data.extensions,
+            )
+        except CannotGetOperationTypeError as exc:
+            raise HTTPException(400, exc.as_http_error_reason()) from exc
+        except InvalidOperationTypeError as exc:
+            status = 405 if exc.operation_type == OperationType.MUTATION else 400
+            raise HTTPException(status, exc.as_http_error_reason(method)) from exc
+        except MissingQueryError as exc:
+            raise HTTPException(400, "No GraphQL query found in the request") from exc
+
+    async def process_result(  # type: ignore[override]
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        """The last word on what errors leave: every one with a code, nothing unexpected unmasked.
+
+        Errors from the parser and validation caches (syntax, too many tokens, a crashing rule)
+        skip the schema extensions, so the masking is applied here too.
+        """
+        if result.errors:
+            request_id = getattr(request.state, "request_id", None)
+            result.errors = [shape_error(error, request_id) for error in result.errors]
+        return await super().process_result(request, result)
+
     async def on_ws_connect(self, context: Context) -> Any:
         params = context.connection_params or {}
         authorization = params.get("Authorization") or params.get("authorization")
@@ -134,6 +194,24 @@ def create_app(settings: Settings | None = None) -> Starlette:
             return JSONResponse({"status": "unavailable"}, status_code=503)
         return JSONResponse({"status": "ok"})
 
+    async def calendar(request: Request) -> Response:
+        """A provider's iCalendar feed; the secret token in the URL is the only credential."""
+        async with runtime.sessions() as session:
+            feed = await calendar_feed(
+                session,
+                request.path_params["provider_id"],
+                request.query_params.get("token", ""),
+                request.client.host if request.client else None,
+            )
+            await commit(session)
+        if feed is None:
+            return PlainTextResponse("Not found", status_code=404)
+        return Response(
+            feed,
+            media_type="text/calendar; charset=utf-8",
+            headers={"Cache-Control": "private, max-age=300"},
+        )
+
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         yield
@@ -143,14 +221,18 @@ def create_app(settings: Settings | None = None) -> Starlette:
         routes=[
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/calendar/{provider_id:int}.ics", calendar),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
         ],
         middleware=[
             Middleware(RequestId),
-            Middleware(CORSMiddleware, allow_origins=settings.cors_origins,
-                       allow_methods=["GET", "POST"],
-                       allow_headers=["Authorization", "Content-Type", "X-Request-ID"]),
+            Middleware(
+                CORSMiddleware,
+                allow_origins=settings.cors_origins,
+                allow_methods=["GET", "POST"],
+                allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+            ),
         ],
         lifespan=lifespan,
     )

@@ -16,7 +16,6 @@ from faker import Faker
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.transaction import commit
 from app.authz import STAFF_ROLES, Actor
 from app.patients import service as patients
 from app.patients.models import (
@@ -28,6 +27,7 @@ from app.patients.models import (
 )
 from app.runtime import Runtime
 from app.scheduling.demo import seed_schedule
+from app.transaction import commit
 from app.users.models import User
 from app.users.service import create_user
 
@@ -47,8 +47,23 @@ DEMO_NAMES = {
 EXTRA_PROVIDERS = {"dr.chen": "Dr. Wei Chen", "t.nguyen": "Thao Nguyen, LCSW"}
 
 # Common primary-care problems; each is checked against ICD-10-CM when added.
-PROBLEM_CODES = ["I10", "E11.9", "E78.5", "J45.909", "F41.1", "F32.9", "M54.50", "K21.9",
-                 "E66.9", "G43.909", "N39.0", "J30.9", "E03.9", "M17.11", "Z87.891"]
+PROBLEM_CODES = [
+    "I10",
+    "E11.9",
+    "E78.5",
+    "J45.909",
+    "F41.1",
+    "F32.9",
+    "M54.50",
+    "K21.9",
+    "E66.9",
+    "G43.909",
+    "N39.0",
+    "J30.9",
+    "E03.9",
+    "M17.11",
+    "Z87.891",
+]
 ALLERGIES = [
     ("Penicillin", AllergyCategory.MEDICATION, "Hives", AllergySeverity.MODERATE),
     ("Sulfonamides", AllergyCategory.MEDICATION, "Rash", AllergySeverity.MILD),
@@ -58,15 +73,30 @@ ALLERGIES = [
     ("Codeine", AllergyCategory.MEDICATION, "Nausea and vomiting", AllergySeverity.MILD),
     ("Bee venom", AllergyCategory.ENVIRONMENT, "Anaphylaxis", AllergySeverity.SEVERE),
 ]
-PAYERS = [("Aetna", "60054"), ("Blue Cross Blue Shield", "00590"), ("Cigna", "62308"),
-          ("UnitedHealthcare", "87726"), ("Humana", "61101"), ("Medicare Part B", "04412")]
+PAYERS = [
+    ("Aetna", "60054"),
+    ("Blue Cross Blue Shield", "00590"),
+    ("Cigna", "62308"),
+    ("UnitedHealthcare", "87726"),
+    ("Humana", "61101"),
+    ("Medicare Part B", "04412"),
+]
 NOTE_TEMPLATES = [
-    ("Annual physical", "S: No complaints. O: Vitals within normal limits. A: Healthy adult. "
-                        "P: Routine labs, follow up in one year."),
-    ("Follow-up: hypertension", "S: Taking lisinopril daily. O: BP 132/84. A: Hypertension, "
-                                "improving. P: Continue current dose, recheck in 3 months."),
-    ("Sick visit", "S: Three days of sore throat and cough. O: Afebrile, mild pharyngeal "
-                   "erythema. A: Viral URI. P: Supportive care, return if worse."),
+    (
+        "Annual physical",
+        "S: No complaints. O: Vitals within normal limits. A: Healthy adult. "
+        "P: Routine labs, follow up in one year.",
+    ),
+    (
+        "Follow-up: hypertension",
+        "S: Taking lisinopril daily. O: BP 132/84. A: Hypertension, "
+        "improving. P: Continue current dose, recheck in 3 months.",
+    ),
+    (
+        "Sick visit",
+        "S: Three days of sore throat and cough. O: Afebrile, mild pharyngeal "
+        "erythema. A: Viral URI. P: Supportive care, return if worse.",
+    ),
 ]
 
 
@@ -77,8 +107,10 @@ class SeedReport:
     appointments_created: int
 
     def __str__(self) -> str:
-        return (f"seeded {self.users_created} users, {self.patients_created} patients and "
-                f"{self.appointments_created} appointments")
+        return (
+            f"seeded {self.users_created} users, {self.patients_created} patients and "
+            f"{self.appointments_created} appointments"
+        )
 
 
 async def seed_demo(runtime: Runtime) -> SeedReport:
@@ -90,9 +122,16 @@ async def seed_demo(runtime: Runtime) -> SeedReport:
         for username, full_name, role in accounts:
             if await session.scalar(select(User.id).where(User.username == username)):
                 continue
-            await create_user(session, actor, runtime.authenticator, username=username,
-                              password=DEMO_PASSWORD, full_name=full_name, roles=[role],
-                              allow_weak_password=True)
+            await create_user(
+                session,
+                actor,
+                runtime.authenticator,
+                username=username,
+                password=DEMO_PASSWORD,
+                full_name=full_name,
+                roles=[role],
+                allow_weak_password=True,
+            )
             users_created += 1
         await commit(session)
 
@@ -112,8 +151,9 @@ async def seed_demo(runtime: Runtime) -> SeedReport:
     return SeedReport(users_created, patients_created, appointments)
 
 
-async def _seed_patient(session: AsyncSession, runtime: Runtime, actor: Actor, author: Actor,
-                        index: int) -> None:
+async def _seed_patient(
+    session: AsyncSession, runtime: Runtime, actor: Actor, author: Actor, index: int
+) -> None:
     fake = Faker("en_US")
     fake.seed_instance(2026 + index)
     rng = random.Random(index)
@@ -121,29 +161,56 @@ async def _seed_patient(session: AsyncSession, runtime: Runtime, actor: Actor, a
     given = fake.first_name_female() if sex == Sex.FEMALE else fake.first_name_male()
     birth_date = fake.date_of_birth(minimum_age=1, maximum_age=92)
     patient = await patients.create_patient(
-        session, actor, runtime.settings, confirm_duplicate=True,
+        session,
+        actor,
+        runtime.settings,
+        confirm_duplicate=True,
         ssn=f"{rng.randint(100, 665):03d}-{rng.randint(10, 99)}-{rng.randint(1000, 9999)}",
         fields={
-            "family_name": fake.last_name(), "given_name": given, "birth_date": birth_date,
-            "sex": sex, "email": fake.email(), "phone": fake.numerify("(###) ###-####"),
-            "address_line1": fake.street_address(), "city": fake.city(),
-            "state": fake.state_abbr(include_territories=False), "postal_code": fake.zipcode(),
+            "family_name": fake.last_name(),
+            "given_name": given,
+            "birth_date": birth_date,
+            "sex": sex,
+            "email": fake.email(),
+            "phone": fake.numerify("(###) ###-####"),
+            "address_line1": fake.street_address(),
+            "city": fake.city(),
+            "state": fake.state_abbr(include_territories=False),
+            "postal_code": fake.zipcode(),
             "language": rng.choice(["en", "en", "en", "es", "vi", "zh"]),
         },
     )
     for substance, category, reaction, severity in rng.sample(ALLERGIES, rng.randint(0, 2)):
-        await patients.add_allergy(session, actor, patient.id, fields={
-            "substance": substance, "category": category, "reaction": reaction,
-            "severity": severity})
+        await patients.add_allergy(
+            session,
+            actor,
+            patient.id,
+            fields={
+                "substance": substance,
+                "category": category,
+                "reaction": reaction,
+                "severity": severity,
+            },
+        )
     for code in rng.sample(PROBLEM_CODES, rng.randint(0, 3)):
         onset = birth_date + timedelta(days=rng.randint(0, (date.today() - birth_date).days))
         await patients.add_problem(session, actor, patient.id, code=code, onset_date=onset)
     payer_name, payer_id = rng.choice(PAYERS)
-    await patients.add_coverage(session, actor, patient.id, fields={
-        "payer_name": payer_name, "payer_id": payer_id,
-        "member_id": fake.bothify("???#########").upper(), "group_number": fake.numerify("G#####"),
-        "plan_name": f"{payer_name} PPO", "relationship": SubscriberRelationship.SELF,
-        "priority": 1, "period_start": date(date.today().year, 1, 1)})
+    await patients.add_coverage(
+        session,
+        actor,
+        patient.id,
+        fields={
+            "payer_name": payer_name,
+            "payer_id": payer_id,
+            "member_id": fake.bothify("???#########").upper(),
+            "group_number": fake.numerify("G#####"),
+            "plan_name": f"{payer_name} PPO",
+            "relationship": SubscriberRelationship.SELF,
+            "priority": 1,
+            "period_start": date(date.today().year, 1, 1),
+        },
+    )
     title, body = rng.choice(NOTE_TEMPLATES)
     note = await patients.create_note(session, author, patient.id, title=title, body=body)
     if rng.random() < 0.7:

@@ -31,15 +31,22 @@ LOGIN = 'mutation { login(input: {username: "provider", password: "demo"}) { acc
 
 async def main() -> None:
     path = Path(tempfile.mkdtemp()) / "bench.db"
-    settings = Settings(database_url=f"sqlite+aiosqlite:///{path}", environment="test",
-                        argon2_time_cost=1, argon2_memory_kib=1024)
+    settings = Settings(
+        database_url=f"sqlite+aiosqlite:///{path}",
+        environment="test",
+        argon2_time_cost=1,
+        argon2_memory_kib=1024,
+    )
     await asyncio.to_thread(migrate.upgrade, settings)
     app = create_app(settings)
     runtime = app.state.runtime
     await seed_demo(runtime)
     statements: list[str] = []
-    event.listen(runtime.engine.sync_engine, "before_cursor_execute",
-                 lambda *args: statements.append(args[2]))
+    event.listen(
+        runtime.engine.sync_engine,
+        "before_cursor_execute",
+        lambda *args: statements.append(args[2]),
+    )
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
         token = (await http.post("/graphql", json={"query": LOGIN})).json()["data"]["login"]
@@ -50,8 +57,13 @@ async def main() -> None:
             rounds = 5
             started = time.perf_counter()
             for _ in range(rounds):
-                body = (await http.post("/graphql", headers=headers,
-                                        json={"query": QUERY, "variables": {"first": first}})).json()
+                body = (
+                    await http.post(
+                        "/graphql",
+                        headers=headers,
+                        json={"query": QUERY, "variables": {"first": first}},
+                    )
+                ).json()
                 assert not body.get("errors"), body["errors"]
             per_patient = (time.perf_counter() - started) / rounds / first
             rows.append((first, len(statements) // rounds, per_patient))
@@ -59,8 +71,10 @@ async def main() -> None:
     base = rows[0]
     print(f"{'page':>5} {'statements':>11} {'ratio':>6} {'ms/patient':>11} {'ratio':>6}")
     for first, count, per_patient in rows:
-        print(f"{first:>5} {count:>11} {count / base[1]:>6.2f} {per_patient * 1000:>11.3f} "
-              f"{per_patient / base[2]:>6.2f}")
+        print(
+            f"{first:>5} {count:>11} {count / base[1]:>6.2f} {per_patient * 1000:>11.3f} "
+            f"{per_patient / base[2]:>6.2f}"
+        )
 
 
 if __name__ == "__main__":

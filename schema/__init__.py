@@ -9,20 +9,21 @@ from graphql import GraphQLError
 from strawberry import relay
 from strawberry.extensions import (
     DisableIntrospection,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     ValidationCache,
 )
 from strawberry.types import ExecutionContext
 
 from app.config import Settings
 from schema.audit.schema import AuditQueries
-from schema.extensions import MaskUnexpectedErrors, OperationScope, log_errors
+from schema.extensions import MaskUnexpectedErrors, OperationScope, limit_rules, log_errors
 from schema.patients.mutations import PatientMutations
 from schema.patients.queries import PatientQueries
 from schema.permissions import can
+from schema.scheduling.mutations import SchedulingMutations
+from schema.scheduling.queries import SchedulingQueries
+from schema.scheduling.subscriptions import SchedulingSubscriptions
 from schema.users.schema import UserMutations, UserQueries
 
 
@@ -41,18 +42,24 @@ def _node_queries() -> type:
 
 
 @strawberry.type
-class Query(UserQueries, PatientQueries, AuditQueries):
+class Query(UserQueries, PatientQueries, SchedulingQueries, AuditQueries):
     pass
 
 
 @strawberry.type
-class Mutation(UserMutations, PatientMutations):
+class Mutation(UserMutations, PatientMutations, SchedulingMutations):
+    pass
+
+
+@strawberry.type
+class Subscription(SchedulingSubscriptions):
     pass
 
 
 class PracticeSchema(strawberry.Schema):
-    def process_errors(self, errors: list[GraphQLError],
-                       execution_context: ExecutionContext | None = None) -> None:
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
         request_id = None
         if execution_context is not None and execution_context.context is not None:
             request_id = execution_context.context.op.request_id
@@ -61,8 +68,7 @@ class PracticeSchema(strawberry.Schema):
 
 def create_schema(settings: Settings) -> strawberry.Schema:
     extensions: list[Any] = [
-        lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+        limit_rules(settings.max_query_depth, settings.max_aliases),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),
@@ -72,4 +78,6 @@ def create_schema(settings: Settings) -> strawberry.Schema:
     if not settings.introspection:
         extensions.insert(0, DisableIntrospection)
     query = strawberry.type(type("Query", (_node_queries(), Query), {}))
-    return PracticeSchema(query=query, mutation=Mutation, extensions=extensions)
+    return PracticeSchema(
+        query=query, mutation=Mutation, subscription=Subscription, extensions=extensions
+    )

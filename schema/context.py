@@ -20,6 +20,7 @@ from starlette.requests import HTTPConnection
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
+from app import transaction
 from app.audit import trail
 from app.authz import Actor
 from app.runtime import Runtime
@@ -28,8 +29,13 @@ L = TypeVar("L", bound=DataLoader[Any, Any])
 
 
 class Context:
-    def __init__(self, runtime: Runtime, connection: HTTPConnection, actor: Actor | None,
-                 token_expires_at: datetime | None = None) -> None:
+    def __init__(
+        self,
+        runtime: Runtime,
+        connection: HTTPConnection,
+        actor: Actor | None,
+        token_expires_at: datetime | None = None,
+    ) -> None:
         self.runtime = runtime
         self.connection = connection
         self.actor = actor
@@ -86,9 +92,9 @@ class Operation:
             point = trail.mark(session)
             try:
                 yield session
-                await trail.commit(session)
+                await transaction.commit(session)
             except BaseException:
-                await session.rollback()
+                await transaction.rollback(session)
                 trail.rollback_to(session, point)
                 raise
 
@@ -97,6 +103,14 @@ class Operation:
             self._loaders[key] = DataLoader(load_fn=load_fn)
         return self._loaders[key]
 
+    async def renew(self) -> None:
+        """Start afresh within a long operation (each event of a subscription): commit what was
+        read so far, then a new session and new loaders, so nothing stale is served."""
+        async with self._lock:
+            await self.finish()
+            self._session = None
+            self._loaders.clear()
+
     async def finish(self) -> None:
         """Commit what reads recorded in the audit trail; the response may not leave without it."""
         if self._session is None:
@@ -104,11 +118,11 @@ class Operation:
         session = self._session
         try:
             try:
-                await trail.commit(session)
+                await transaction.commit(session)
             except Exception:
                 # A failed statement may have spoilt the transaction: keep the audit events anyway.
                 await session.rollback()
-                await trail.commit(session)
+                await transaction.commit(session)
         finally:
             await session.close()
 

@@ -12,8 +12,9 @@ from strawberry.types import Info
 
 from app.auth import AuthError
 from app.authz import Actor
-from app.errors import CommonError, DomainError
+from app.errors import CommonError, DomainError, DomainErrors
 from app.patients.errors import PatientError
+from app.scheduling.errors import SchedulingError
 from app.users.service import UserError as UserServiceError
 from schema.context import Context
 
@@ -24,13 +25,15 @@ _DOMAIN_CODES: tuple[type[enum.StrEnum], ...] = (
     AuthError,
     UserServiceError,
     PatientError,
+    SchedulingError,
 )
 
+_ErrorCode = enum.Enum(  # type: ignore[misc]
+    "ErrorCode",
+    {member.value: member.value for codes in _DOMAIN_CODES for member in codes},
+)
 ErrorCode = strawberry.enum(
-    enum.Enum(  # type: ignore[misc]
-        "ErrorCode",
-        {member.value: member.value for codes in _DOMAIN_CODES for member in codes},
-    ),
+    _ErrorCode,
     description="Why a mutation refused its input. Each domain adds its codes here.",
 )
 
@@ -56,6 +59,8 @@ async def run_mutation(
     try:
         async with op.transaction() as session:
             result = await work(session, op.staff)
+    except DomainErrors as errors:
+        return None, [UserError.from_domain(error) for error in errors.errors]
     except DomainError as error:
         return None, [UserError.from_domain(error)]
     return result, []

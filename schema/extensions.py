@@ -3,9 +3,29 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterator
-from graphql import GraphQLError
-from strawberry.extensions import SchemaExtension
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
+
+from graphql import (
+    BREAK,
+    ASTValidationRule,
+    DocumentNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLSyntaxError,
+    ValidationContext,
+    ValidationRule,
+    Visitor,
+    visit,
+)
+from sqlalchemy.exc import StatementError
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxAliasesLimiter,
+    QueryDepthLimiter,
+    SchemaExtension,
+)
 
 from schema.context import Context, begin_operation
 
@@ -13,7 +33,7 @@ logger = logging.getLogger("practice.graphql")
 
 
 def is_expected(error: GraphQLError) -> bool:
-    """Protocol errors (syntax, validation, auth, bad input) are the caller's; anything else is ours."""
+    """Protocol errors (syntax, validation, auth, bad input) are the caller's; the rest are ours."""
     original = error.original_error
     return original is None or isinstance(original, GraphQLError)
 
@@ -42,7 +62,11 @@ class OperationScope(SchemaExtension):
 
 class MaskUnexpectedErrors(SchemaExtension):
     """Unexpected errors reach the client as INTERNAL_SERVER_ERROR with the request id only;
-    every error the client sees carries an `extensions.code`."""
+    every error the client sees carries an `extensions.code`.
+
+    Errors raised while parsing or validating through the caches (syntax, token limit) leave
+    the schema after the extensions have finished; the HTTP view shapes those with `shape_error`.
+    """
 
     def on_operation(self) -> Iterator[None]:
         yield
@@ -51,10 +75,23 @@ class MaskUnexpectedErrors(SchemaExtension):
         if not errors:
             return
         request_id = self.execution_context.context.op.request_id
-        result.errors = [_shape(error, request_id) for error in errors]  # type: ignore[union-attr]
+        result.errors = [shape_error(error, request_id) for error in errors]  # type: ignore[union-attr]
 
 
-def _shape(error: GraphQLError, request_id: str) -> GraphQLError:
+def error_code(error: GraphQLError) -> str:
+    """The code the client sees for this error."""
+    if not is_expected(error):
+        return "INTERNAL_SERVER_ERROR"
+    code = (error.extensions or {}).get("code")
+    if code:
+        return str(code)
+    if isinstance(error, GraphQLSyntaxError):
+        return "GRAPHQL_PARSE_FAILED"
+    return "GRAPHQL_VALIDATION_FAILED"
+
+
+def shape_error(error: GraphQLError, request_id: str | None) -> GraphQLError:
+    """Mask an unexpected error; give an expected one its code. Shaping twice changes nothing."""
     if not is_expected(error):
         return GraphQLError(
             "Internal server error.",
@@ -62,17 +99,80 @@ def _shape(error: GraphQLError, request_id: str) -> GraphQLError:
             path=error.path,
             extensions={"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
         )
-    if not (error.extensions or {}).get("code"):
-        error.extensions = {**(error.extensions or {}), "code": "GRAPHQL_VALIDATION_FAILED"}
+    code = error_code(error)
+    if (error.extensions or {}).get("code") != code:
+        error.extensions = {**(error.extensions or {}), "code": code}
     return error
 
 
 def log_errors(errors: list[GraphQLError], request_id: str | None) -> None:
-    """Log without the query text or variables: they may hold patient data."""
+    """Log without the query text or variables: they may hold patient data.
+
+    Not even an expected error's message: graphql-core quotes variable values in coercion
+    errors ("found: {'ssn': ...}") and literals in syntax errors. The client has the message;
+    the log has the request id, the code and the path. Unexpected errors keep their traceback.
+    """
     for error in errors:
         if is_expected(error):
-            logger.info("graphql error request_id=%s path=%s: %s", request_id, error.path,
-                        error.message)
+            logger.info(
+                "graphql error request_id=%s code=%s path=%s",
+                request_id,
+                error_code(error),
+                error.path,
+            )
         else:
-            logger.error("unexpected error request_id=%s path=%s", request_id, error.path,
-                         exc_info=error.original_error)
+            _hide_statement_parameters(error.original_error)
+            logger.error(
+                "unexpected error request_id=%s path=%s",
+                request_id,
+                error.path,
+                exc_info=error.original_error,
+            )
+
+
+def _hide_statement_parameters(exc: BaseException | None) -> None:
+    """SQLAlchemy puts a failed statement's parameters (a search term, a name) in its message;
+    the traceback keeps the SQL, which is ours, and loses the values, which are the caller's."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, StatementError):
+            exc.hide_parameters = True
+        exc = exc.__cause__ or exc.__context__
+
+
+def _fragments_resolve(document: DocumentNode) -> bool:
+    """Whether every fragment spread names a fragment the document defines."""
+    defined = {d.name.value for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    missing: list[str] = []
+
+    class Spreads(Visitor):
+        def enter_fragment_spread(self, node: FragmentSpreadNode, *_: Any) -> Any:
+            if node.name.value not in defined:
+                missing.append(node.name.value)
+                return BREAK
+            return None
+
+    visit(document, Spreads())
+    return not missing
+
+
+def limit_rules(max_depth: int, max_aliases: int) -> Callable[[], SchemaExtension]:
+    """The depth and alias limits as one extension factory.
+
+    Strawberry's `QueryDepthLimiter` and `MaxAliasesLimiter` build a new rule class per instance;
+    made per request, the `ValidationCache` (keyed by the rule classes) never hits. Here the
+    rules are built once per schema. The depth rule also crashes (KeyError) on a spread of an
+    undefined fragment; here it steps aside and graphql-core reports the unknown fragment.
+    """
+    depth_rule = QueryDepthLimiter(max_depth=max_depth).validation_rules[0]
+    alias_rule = MaxAliasesLimiter(max_alias_count=max_aliases).validation_rules[0]
+
+    class DepthLimit(ValidationRule):
+        def __init__(self, context: ValidationContext) -> None:
+            super().__init__(context)
+            if _fragments_resolve(context.document):
+                depth_rule(context)  # reports to the context as it is built
+
+    rules: list[type[ASTValidationRule]] = [DepthLimit, alias_rule]
+    return lambda: AddValidationRules(rules)

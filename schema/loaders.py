@@ -22,7 +22,7 @@ def by_id(info: Info[Context, Any], model: type[M]) -> DataLoader[int, M | None]
     async def load(ids: list[int]) -> list[M | None]:
         async with op.db() as session:
             rows = await session.scalars(select(model).where(model.id.in_(ids)))  # type: ignore[attr-defined]
-            found = {row.id: row for row in rows.all()}
+            found = {row.id: row for row in rows.all()}  # type: ignore[attr-defined]
         return [found.get(i) for i in ids]
 
     return op.loader(("by_id", model), load)

@@ -11,6 +11,7 @@ from graphql import GraphQLError
 
 T = TypeVar("T")
 _PREFIX = "offset:"
+_MAX_OFFSET = 2**31 - 2  # no page starts further; larger numbers overflow SQL integers
 
 
 @strawberry.type
@@ -41,8 +42,11 @@ def encode_cursor(offset: int) -> str:
 def decode_cursor(cursor: str) -> int:
     try:
         raw = base64.b64decode(cursor.encode(), validate=True).decode()
-        if raw.startswith(_PREFIX) and raw[len(_PREFIX):].isdigit():
-            return int(raw[len(_PREFIX):])
+        number = raw[len(_PREFIX) :]
+        if raw.startswith(_PREFIX) and number.isascii() and number.isdigit():
+            offset = int(number)
+            if offset <= _MAX_OFFSET:
+                return offset
     except ValueError:
         pass
     raise GraphQLError("Invalid cursor.", extensions={"code": "BAD_USER_INPUT"})

@@ -55,9 +55,16 @@ async def _seed_staff(settings: Settings) -> None:
     runtime = Runtime.build(settings)
     async with runtime.sessions() as session:
         for role in STAFF_ROLES:
-            await create_user(session, SYSTEM, runtime.authenticator, username=role,
-                              password="demo", full_name=role.replace("_", " ").title(),
-                              roles=[role], allow_weak_password=True)
+            await create_user(
+                session,
+                SYSTEM,
+                runtime.authenticator,
+                username=role,
+                password="demo",
+                full_name=role.replace("_", " ").title(),
+                roles=[role],
+                allow_weak_password=True,
+            )
         await trail.commit(session)
     await runtime.close()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -12,9 +13,30 @@ from app.audit.models import AuditEvent
 from app.authz import Actor
 
 
-async def search(session: AsyncSession, actor: Actor, *, patient_id: int | None,
-                 actor_username: str | None, since: datetime | None, until: datetime | None,
-                 break_glass_only: bool, offset: int, limit: int) -> tuple[list[AuditEvent], int]:
+@dataclass(frozen=True)
+class AuditPage:
+    events: list[AuditEvent]
+    total: int  # matching events, on every page
+    has_more: bool  # older matching events follow this page
+
+
+async def search(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    patient_id: int | None,
+    actor_username: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    break_glass_only: bool,
+    before_seq: int | None,
+    limit: int,
+) -> AuditPage:
+    """Matching events, newest first, older than `before_seq` when given.
+
+    Pages are keyed by seq, not by offset: the trail grows while it is read (reading it is
+    itself recorded), and an offset would repeat events on the next page.
+    """
     stmt = select(AuditEvent)
     if patient_id is not None:
         stmt = stmt.where(AuditEvent.patient_id == patient_id)
@@ -27,7 +49,19 @@ async def search(session: AsyncSession, actor: Actor, *, patient_id: int | None,
     if break_glass_only:
         stmt = stmt.where(AuditEvent.break_glass.is_(True))
     total = await session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = (await session.scalars(stmt.order_by(AuditEvent.seq.desc()).offset(offset).limit(limit))).all()
-    trail.record(session, actor, "read", "AuditEvent", None, patient_id=patient_id,
-                 detail={"count": len(rows)})
-    return list(rows), total
+    if before_seq is not None:
+        stmt = stmt.where(AuditEvent.seq < before_seq)
+    rows = list(
+        (await session.scalars(stmt.order_by(AuditEvent.seq.desc()).limit(limit + 1))).all()
+    )
+    events = rows[:limit]
+    trail.record(
+        session,
+        actor,
+        "read",
+        "AuditEvent",
+        None,
+        patient_id=patient_id,
+        detail={"count": len(events)},
+    )
+    return AuditPage(events, total, len(rows) > limit)

@@ -21,19 +21,32 @@ class UserError(enum.StrEnum):
     WEAK_PASSWORD = "WEAK_PASSWORD"
 
 
-async def create_user(session: AsyncSession, actor: Actor, auth: Authenticator, *,
-                      username: str, password: str, full_name: str, roles: list[str],
-                      allow_weak_password: bool = False) -> User:
+async def create_user(
+    session: AsyncSession,
+    actor: Actor,
+    auth: Authenticator,
+    *,
+    username: str,
+    password: str,
+    full_name: str,
+    roles: list[str],
+    allow_weak_password: bool = False,
+) -> User:
     unknown = sorted(set(roles) - set(STAFF_ROLES))
     if unknown or not roles:
-        raise DomainError(UserError.UNKNOWN_ROLE, f"Unknown roles: {unknown or 'none given'}",
-                          ["roles"])
+        raise DomainError(
+            UserError.UNKNOWN_ROLE, f"Unknown roles: {unknown or 'none given'}", ["roles"]
+        )
     if not allow_weak_password and len(password) < 12:
         raise DomainError(UserError.WEAK_PASSWORD, "Use at least 12 characters.", ["password"])
     if await session.scalar(select(User.id).where(User.username == username)):
         raise DomainError(UserError.USERNAME_TAKEN, f"{username!r} is taken", ["username"])
-    user = User(username=username, full_name=full_name, password_hash=auth.hash_password(password),
-                roles=[UserRole(role=r) for r in sorted(set(roles))])
+    user = User(
+        username=username,
+        full_name=full_name,
+        password_hash=auth.hash_password(password),
+        roles=[UserRole(role=r) for r in sorted(set(roles))],
+    )
     session.add(user)
     await session.flush()
     trail.record(session, actor, "create", "User", user.id, detail={"roles": user.role_names})
@@ -47,5 +60,7 @@ async def get_user(session: AsyncSession, user_id: int) -> User | None:
 
 
 async def users_by_id(session: AsyncSession, ids: list[int]) -> dict[int, User]:
-    rows = await session.scalars(select(User).options(selectinload(User.roles)).where(User.id.in_(ids)))
+    rows = await session.scalars(
+        select(User).options(selectinload(User.roles)).where(User.id.in_(ids))
+    )
     return {user.id: user for user in rows.all()}

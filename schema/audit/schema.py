@@ -2,20 +2,58 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from datetime import datetime
 from typing import Any
 
 import strawberry
+from graphql import GraphQLError
 from strawberry import relay
 from strawberry.types import Info
 
 from app.audit import queries
 from app.audit.models import AuditEvent as AuditEventModel
 from schema.context import Context
-from schema.ids import pk, to_global
-from schema.pagination import Connection, connection, page
+from schema.ids import key, to_global
+from schema.pagination import Connection, Edge, PageInfo, page
 from schema.permissions import can
+
+_CURSOR_PREFIX = "audit:"
+
+
+def _bad_input(message: str) -> GraphQLError:
+    return GraphQLError(message, extensions={"code": "BAD_USER_INPUT"})
+
+
+def _encode_cursor(seq: int) -> str:
+    return base64.b64encode(f"{_CURSOR_PREFIX}{seq}".encode()).decode()
+
+
+def _decode_cursor(cursor: str) -> int:
+    """A cursor names an event (its seq): the next page starts below it, however the trail grew."""
+    try:
+        raw = base64.b64decode(cursor.encode(), validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        raw = ""
+    seq = raw.removeprefix(_CURSOR_PREFIX)
+    if not raw.startswith(_CURSOR_PREFIX) or not seq.isdigit():
+        raise _bad_input("Invalid cursor.")
+    return int(seq)
+
+
+def _patient_pk(global_id: relay.GlobalID) -> int:
+    value = key(global_id.node_id) if global_id.type_name == "Patient" else None
+    if value is None:
+        raise _bad_input("`patientId` is not the id of a patient.")
+    return value
+
+
+def _instant(value: datetime | None, name: str) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        raise _bad_input(f"`{name}` needs a UTC offset, e.g. 2026-01-31T09:00:00+00:00.")
+    return value
 
 
 @strawberry.type
@@ -38,12 +76,20 @@ class AuditEvent:
     @classmethod
     def from_model(cls, e: AuditEventModel) -> AuditEvent:
         return cls(
-            seq=e.seq, occurred_at=e.occurred_at, actor_username=e.actor_username,
-            actor_roles=[r for r in e.actor_roles.split(",") if r], action=e.action,
-            resource_type=e.resource_type, resource_id=e.resource_id,
+            seq=e.seq,
+            occurred_at=e.occurred_at,
+            actor_username=e.actor_username,
+            actor_roles=[r for r in e.actor_roles.split(",") if r],
+            action=e.action,
+            resource_type=e.resource_type,
+            resource_id=e.resource_id,
             patient_id=to_global("Patient", e.patient_id) if e.patient_id else None,
-            request_id=e.request_id, ip=e.ip, outcome=e.outcome, break_glass=e.break_glass,
-            detail=json.loads(e.detail) if e.detail else None, hash=e.hash,
+            request_id=e.request_id,
+            ip=e.ip,
+            outcome=e.outcome,
+            break_glass=e.break_glass,
+            detail=json.loads(e.detail) if e.detail else None,
+            hash=e.hash,
         )
 
 
@@ -58,19 +104,45 @@ class AuditEventFilter:
 
 @strawberry.type
 class AuditQueries:
-    @strawberry.field(extensions=can("audit_event", "read"),
-                      description="Newest first. Reading the trail is itself audited.")
-    async def audit_events(self, info: Info[Context, Any], filter: AuditEventFilter | None = None,
-                           first: int | None = None, after: str | None = None,
-                           ) -> Connection[AuditEvent]:
+    @strawberry.field(
+        extensions=can("audit_event", "read"),
+        description="Newest first. Reading the trail is itself audited.",
+    )
+    async def audit_events(
+        self,
+        info: Info[Context, Any],
+        filter: AuditEventFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[AuditEvent]:
         op = info.context.op
         f = filter or AuditEventFilter()
-        window = page(first, after, info.context.runtime.settings.max_page_size)
-        patient_id = pk(f.patient_id, "Patient", "patientId") if f.patient_id else None
+        limit = page(first, None, info.context.runtime.settings.max_page_size).limit
+        before_seq = _decode_cursor(after) if after else None
+        patient_id = _patient_pk(f.patient_id) if f.patient_id else None
+        since, until = _instant(f.since, "since"), _instant(f.until, "until")
         async with op.db() as session:
-            rows, total = await queries.search(
-                session, op.staff, patient_id=patient_id, actor_username=f.actor_username,
-                since=f.since, until=f.until, break_glass_only=f.break_glass_only,
-                offset=window.offset, limit=window.limit,
+            found = await queries.search(
+                session,
+                op.staff,
+                patient_id=patient_id,
+                actor_username=f.actor_username,
+                since=since,
+                until=until,
+                break_glass_only=f.break_glass_only,
+                before_seq=before_seq,
+                limit=limit,
             )
-        return connection([AuditEvent.from_model(r) for r in rows], total, window)
+        edges = [
+            Edge(cursor=_encode_cursor(e.seq), node=AuditEvent.from_model(e)) for e in found.events
+        ]
+        return Connection(
+            edges=edges,
+            total_count=found.total,
+            page_info=PageInfo(
+                has_next_page=found.has_more,
+                has_previous_page=before_seq is not None,
+                start_cursor=edges[0].cursor if edges else None,
+                end_cursor=edges[-1].cursor if edges else None,
+            ),
+        )

@@ -54,7 +54,9 @@ class CreatePatientInput:
     )
 
     def fields(self) -> dict[str, Any]:
-        values = {k: v for k, v in vars(self).items() if k not in ("address", "ssn", "confirm_duplicate")}
+        values = {
+            k: v for k, v in vars(self).items() if k not in ("address", "ssn", "confirm_duplicate")
+        }
         return {**values, **(self.address.fields() if self.address else {})}
 
 
@@ -72,12 +74,16 @@ class UpdatePatientInput:
     phone: str | None = strawberry.UNSET
     address: AddressInput | None = strawberry.UNSET
     language: str | None = strawberry.UNSET
-    ssn: str | None = strawberry.field(default=strawberry.UNSET,
-                                       description="null removes the stored number.")
+    ssn: str | None = strawberry.field(
+        default=strawberry.UNSET, description="null removes the stored number."
+    )
 
     def fields(self) -> dict[str, Any]:
-        values = {k: v for k, v in vars(self).items()
-                  if k not in ("id", "address", "ssn") and v is not strawberry.UNSET}
+        values = {
+            k: v
+            for k, v in vars(self).items()
+            if k not in ("id", "address", "ssn") and v is not strawberry.UNSET
+        }
         if self.address is not strawberry.UNSET:
             values.update((self.address or AddressInput()).fields())
         return values
@@ -153,5 +159,3 @@ class AddNoteAddendumInput:
 class BreakGlassInput:
     patient_id: relay.GlobalID
     reason: str
-
-

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info
@@ -13,7 +15,6 @@ from app.authz import Actor
 from app.patients import service
 from app.patients.models import Allergy, Coverage, Note, Problem
 from app.users.models import User
-from app.users.service import users_by_id
 from schema.context import Context
 
 R = TypeVar("R")
@@ -68,12 +69,24 @@ def break_glass_by_patient_id(info: Info[Context, Any]) -> DataLoader[int, bool]
     return op.loader("break_glass", load)
 
 
-def user_by_id(info: Info[Context, Any]) -> DataLoader[int, User | None]:
+@dataclass(frozen=True)
+class StaffName:
+    """What a record shows of the staff member behind it (no roles, no password hash)."""
+
+    id: int
+    username: str
+    full_name: str
+
+
+def user_by_id(info: Info[Context, Any]) -> DataLoader[int, StaffName | None]:
     op = info.context.op
 
-    async def load(ids: list[int]) -> list[User | None]:
+    async def load(ids: list[int]) -> list[StaffName | None]:
         async with op.db() as session:
-            found = await users_by_id(session, ids)
+            rows = await session.execute(
+                select(User.id, User.username, User.full_name).where(User.id.in_(ids))
+            )
+            found = {row.id: StaffName(row.id, row.username, row.full_name) for row in rows}
         return [found.get(i) for i in ids]
 
     return op.loader("users", load)

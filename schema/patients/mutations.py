@@ -72,77 +72,173 @@ def _settings(info: Info[Context, Any]) -> Any:
 @strawberry.type
 class PatientMutations:
     @strawberry.mutation(extensions=can("patient", "write"))
-    async def create_patient(self, info: Info[Context, Any], input: CreatePatientInput) -> PatientPayload:
-        patient, errors = await run_mutation(info, lambda s, a: service.create_patient(
-            s, a, _settings(info), fields=input.fields(), ssn=input.ssn,
-            confirm_duplicate=input.confirm_duplicate))
-        return PatientPayload(patient=patient and PatientNode.from_model(patient), user_errors=errors)
+    async def create_patient(
+        self, info: Info[Context, Any], input: CreatePatientInput
+    ) -> PatientPayload:
+        patient, errors = await run_mutation(
+            info,
+            lambda s, a: service.create_patient(
+                s,
+                a,
+                _settings(info),
+                fields=input.fields(),
+                ssn=input.ssn,
+                confirm_duplicate=input.confirm_duplicate,
+            ),
+        )
+        return PatientPayload(
+            patient=PatientNode.from_model(patient) if patient else None, user_errors=errors
+        )
 
     @strawberry.mutation(extensions=can("patient", "write"))
-    async def update_patient(self, info: Info[Context, Any], input: UpdatePatientInput) -> PatientPayload:
-        patient, errors = await run_mutation(info, lambda s, a: service.update_patient(
-            s, a, _settings(info), pk(input.id, "Patient", "id"), fields=input.fields(),
-            ssn=input.ssn or None, ssn_given=input.ssn is not strawberry.UNSET))
-        return PatientPayload(patient=patient and PatientNode.from_model(patient), user_errors=errors)
+    async def update_patient(
+        self, info: Info[Context, Any], input: UpdatePatientInput
+    ) -> PatientPayload:
+        patient, errors = await run_mutation(
+            info,
+            lambda s, a: service.update_patient(
+                s,
+                a,
+                _settings(info),
+                pk(input.id, "Patient", "id"),
+                fields=input.fields(),
+                ssn=input.ssn or None,
+                ssn_given=input.ssn is not strawberry.UNSET,
+            ),
+        )
+        return PatientPayload(
+            patient=PatientNode.from_model(patient) if patient else None, user_errors=errors
+        )
 
     @strawberry.mutation(extensions=can("allergy", "write"))
     async def add_allergy(self, info: Info[Context, Any], input: AddAllergyInput) -> AllergyPayload:
-        allergy, errors = await run_mutation(info, lambda s, a: service.add_allergy(
-            s, a, pk(input.patient_id, "Patient", "patientId"),
-            fields={"substance": input.substance, "category": input.category,
-                    "reaction": input.reaction, "severity": input.severity}))
-        return AllergyPayload(allergy=allergy and AllergyNode.from_model(allergy), user_errors=errors)
+        allergy, errors = await run_mutation(
+            info,
+            lambda s, a: service.add_allergy(
+                s,
+                a,
+                pk(input.patient_id, "Patient", "patientId"),
+                fields={
+                    "substance": input.substance,
+                    "category": input.category,
+                    "reaction": input.reaction,
+                    "severity": input.severity,
+                },
+            ),
+        )
+        return AllergyPayload(
+            allergy=AllergyNode.from_model(allergy) if allergy else None, user_errors=errors
+        )
 
     @strawberry.mutation(extensions=can("problem", "write"))
     async def add_problem(self, info: Info[Context, Any], input: AddProblemInput) -> ProblemPayload:
-        problem, errors = await run_mutation(info, lambda s, a: service.add_problem(
-            s, a, pk(input.patient_id, "Patient", "patientId"), code=input.icd10_code,
-            onset_date=input.onset_date))
-        return ProblemPayload(problem=problem and ProblemNode.from_model(problem), user_errors=errors)
+        problem, errors = await run_mutation(
+            info,
+            lambda s, a: service.add_problem(
+                s,
+                a,
+                pk(input.patient_id, "Patient", "patientId"),
+                code=input.icd10_code,
+                onset_date=input.onset_date,
+            ),
+        )
+        return ProblemPayload(
+            problem=ProblemNode.from_model(problem) if problem else None, user_errors=errors
+        )
 
     @strawberry.mutation(extensions=can("problem", "write"))
-    async def resolve_problem(self, info: Info[Context, Any], input: ResolveProblemInput) -> ProblemPayload:
-        problem, errors = await run_mutation(info, lambda s, a: service.resolve_problem(
-            s, a, _settings(info), pk(input.problem_id, "Problem", "problemId"), input.resolved_date))
-        return ProblemPayload(problem=problem and ProblemNode.from_model(problem), user_errors=errors)
+    async def resolve_problem(
+        self, info: Info[Context, Any], input: ResolveProblemInput
+    ) -> ProblemPayload:
+        problem, errors = await run_mutation(
+            info,
+            lambda s, a: service.resolve_problem(
+                s,
+                a,
+                _settings(info),
+                pk(input.problem_id, "Problem", "problemId"),
+                input.resolved_date,
+            ),
+        )
+        return ProblemPayload(
+            problem=ProblemNode.from_model(problem) if problem else None, user_errors=errors
+        )
 
     @strawberry.mutation(extensions=can("coverage", "write"))
-    async def add_coverage(self, info: Info[Context, Any], input: AddCoverageInput) -> CoveragePayload:
-        coverage, errors = await run_mutation(info, lambda s, a: service.add_coverage(
-            s, a, pk(input.patient_id, "Patient", "patientId"), fields=input.fields()))
-        return CoveragePayload(coverage=coverage and CoverageNode.from_model(coverage),
-                               user_errors=errors)
+    async def add_coverage(
+        self, info: Info[Context, Any], input: AddCoverageInput
+    ) -> CoveragePayload:
+        coverage, errors = await run_mutation(
+            info,
+            lambda s, a: service.add_coverage(
+                s, a, pk(input.patient_id, "Patient", "patientId"), fields=input.fields()
+            ),
+        )
+        return CoveragePayload(
+            coverage=CoverageNode.from_model(coverage) if coverage else None, user_errors=errors
+        )
 
     @strawberry.mutation(extensions=can("note", "write"))
     async def create_note(self, info: Info[Context, Any], input: CreateNoteInput) -> NotePayload:
-        note, errors = await run_mutation(info, lambda s, a: service.create_note(
-            s, a, pk(input.patient_id, "Patient", "patientId"), title=input.title, body=input.body))
-        return NotePayload(note=note and NoteNode.from_model(note), user_errors=errors)
+        note, errors = await run_mutation(
+            info,
+            lambda s, a: service.create_note(
+                s,
+                a,
+                pk(input.patient_id, "Patient", "patientId"),
+                title=input.title,
+                body=input.body,
+            ),
+        )
+        return NotePayload(note=NoteNode.from_model(note) if note else None, user_errors=errors)
 
-    @strawberry.mutation(extensions=can("note", "write"),
-                         description="Change a draft; a signed note answers NOTE_SIGNED.")
+    @strawberry.mutation(
+        extensions=can("note", "write"),
+        description="Change a draft; a signed note answers NOTE_SIGNED.",
+    )
     async def update_note(self, info: Info[Context, Any], input: UpdateNoteInput) -> NotePayload:
-        note, errors = await run_mutation(info, lambda s, a: service.update_note(
-            s, a, pk(input.note_id, "ClinicalNote", "noteId"), title=input.title, body=input.body))
-        return NotePayload(note=note and NoteNode.from_model(note), user_errors=errors)
+        note, errors = await run_mutation(
+            info,
+            lambda s, a: service.update_note(
+                s,
+                a,
+                pk(input.note_id, "ClinicalNote", "noteId"),
+                title=input.title,
+                body=input.body,
+            ),
+        )
+        return NotePayload(note=NoteNode.from_model(note) if note else None, user_errors=errors)
 
     @strawberry.mutation(extensions=can("note", "sign"))
     async def sign_note(self, info: Info[Context, Any], input: SignNoteInput) -> NotePayload:
-        note, errors = await run_mutation(info, lambda s, a: service.sign_note(
-            s, a, pk(input.note_id, "ClinicalNote", "noteId")))
-        return NotePayload(note=note and NoteNode.from_model(note), user_errors=errors)
+        note, errors = await run_mutation(
+            info, lambda s, a: service.sign_note(s, a, pk(input.note_id, "ClinicalNote", "noteId"))
+        )
+        return NotePayload(note=NoteNode.from_model(note) if note else None, user_errors=errors)
 
     @strawberry.mutation(extensions=can("note", "write"))
-    async def add_note_addendum(self, info: Info[Context, Any], input: AddNoteAddendumInput) -> NotePayload:
-        note, errors = await run_mutation(info, lambda s, a: service.add_note_addendum(
-            s, a, pk(input.note_id, "ClinicalNote", "noteId"), body=input.body))
-        return NotePayload(note=note and NoteNode.from_model(note), user_errors=errors)
+    async def add_note_addendum(
+        self, info: Info[Context, Any], input: AddNoteAddendumInput
+    ) -> NotePayload:
+        note, errors = await run_mutation(
+            info,
+            lambda s, a: service.add_note_addendum(
+                s, a, pk(input.note_id, "ClinicalNote", "noteId"), body=input.body
+            ),
+        )
+        return NotePayload(note=NoteNode.from_model(note) if note else None, user_errors=errors)
 
     @strawberry.mutation(
         extensions=can("patient", "break_glass"),
         description="Temporary read access to one patient's notes, with a stated reason; audited.",
     )
-    async def break_glass(self, info: Info[Context, Any], input: BreakGlassInput) -> BreakGlassPayload:
-        grant, errors = await run_mutation(info, lambda s, a: service.break_glass(
-            s, a, _settings(info), pk(input.patient_id, "Patient", "patientId"), input.reason))
-        return BreakGlassPayload(expires_at=grant and grant.expires_at, user_errors=errors)
+    async def break_glass(
+        self, info: Info[Context, Any], input: BreakGlassInput
+    ) -> BreakGlassPayload:
+        grant, errors = await run_mutation(
+            info,
+            lambda s, a: service.break_glass(
+                s, a, _settings(info), pk(input.patient_id, "Patient", "patientId"), input.reason
+            ),
+        )
+        return BreakGlassPayload(expires_at=grant.expires_at if grant else None, user_errors=errors)

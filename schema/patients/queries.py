@@ -32,11 +32,15 @@ class PatientQueries:
 
     @strawberry.field(
         extensions=can("patient", "read"),
-        description="Search by name fragments, MRN or birth date (YYYY-MM-DD); all terms must match.",
+        description="Search by name fragments, MRN or birth date (YYYY-MM-DD); all terms match.",
     )
-    async def patients(self, info: Info[Context, Any], search: str | None = None,
-                       first: int | None = None, after: str | None = None,
-                       ) -> Connection[PatientNode]:
+    async def patients(
+        self,
+        info: Info[Context, Any],
+        search: str | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[PatientNode]:
         op = info.context.op
         window = page(first, after, info.context.runtime.settings.max_page_size)
         async with op.db() as session:

@@ -1,4 +1,5 @@
-"""Patient record types. Lists under a patient load through DataLoaders; sensitive fields are guarded."""
+"""Patient record types: lists under a patient load through DataLoaders; sensitive fields are
+guarded."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ import strawberry
 from graphql import GraphQLError
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import relay
-from strawberry.permission import BasePermission
 from strawberry.types import Info
 
 from app.audit import trail
@@ -18,8 +18,9 @@ from app.authz import Actor
 from app.patients import models, service
 from app.users.models import User as UserModel
 from schema.context import Context
-from schema.permissions import Can, forbidden, guard, unauthenticated
+from schema.ids import key
 from schema.patients import loaders
+from schema.permissions import Can, forbidden, guard, unauthenticated
 
 Sex = strawberry.enum(models.Sex, description="Administrative sex (FHIR AdministrativeGender).")
 AllergyCategory = strawberry.enum(models.AllergyCategory)
@@ -47,14 +48,17 @@ class CanForPatient(Can):
             raise
 
 
-class CanReadNotes(BasePermission):
+class CanReadNotes(Can):
     """Providers and nurses by policy; anyone else only under an unexpired break-glass grant."""
 
-    async def has_permission(self, source: Any, info: Info[Context, Any], **kwargs: Any) -> bool:
+    def __init__(self) -> None:
+        super().__init__("note", "read")
+
+    async def has_permission(self, source: Any, info: Info[Context, Any], **kwargs: Any) -> bool:  # type: ignore[override]
         actor = info.context.op.actor
         if actor is None:
             raise unauthenticated()
-        if info.context.runtime.authorizer.can(actor, "note", "read"):
+        if info.context.runtime.authorizer.can(actor, self.resource, self.action):
             return True
         if await loaders.break_glass_by_patient_id(info).load(source.pk):
             return True
@@ -63,12 +67,20 @@ class CanReadNotes(BasePermission):
         raise error
 
 
-def _record_denial(info: Info[Context, Any], audit_type: str, patient_id: int,
-                   error: GraphQLError) -> None:
+def _record_denial(
+    info: Info[Context, Any], audit_type: str, patient_id: int, error: GraphQLError
+) -> None:
     actor = info.context.op.actor
     if actor is not None and (error.extensions or {}).get("code") == "FORBIDDEN":
-        trail.record(info.context.op.session, actor, "read", audit_type, None,
-                     patient_id=patient_id, outcome="denied")
+        trail.record(
+            info.context.op.session,
+            actor,
+            "read",
+            audit_type,
+            None,
+            patient_id=patient_id,
+            outcome="denied",
+        )
 
 
 async def resolve_nodes_of(
@@ -81,9 +93,9 @@ async def resolve_nodes_of(
     """`node(id:)`/`nodes(ids:)` for one type, under that type's read policy."""
     Can(resource, "read").has_permission(None, info)
     op = info.context.op
-    wanted = [int(i) if str(i).isdigit() else -1 for i in node_ids]
+    wanted = [key(i) for i in node_ids]
     async with op.db() as session:
-        rows = await fetch(session, op.staff, [i for i in wanted if i > 0])
+        rows = await fetch(session, op.staff, [i for i in wanted if i is not None])
     by_id = {row.id: row for row in rows}  # type: ignore[attr-defined]
     return [build(by_id[i]) if i in by_id else None for i in wanted]
 
@@ -94,7 +106,7 @@ class StaffMember:
     full_name: str
 
     @classmethod
-    def from_model(cls, user: UserModel) -> StaffMember:
+    def from_model(cls, user: UserModel | loaders.StaffName) -> StaffMember:
         return cls(username=user.username, full_name=user.full_name)
 
 
@@ -119,19 +131,32 @@ class AllergyNode(relay.Node):
 
     @classmethod
     def from_model(cls, row: models.Allergy) -> AllergyNode:
-        return cls(pk=row.id, substance=row.substance, category=row.category,
-                   reaction=row.reaction, severity=row.severity, status=row.status,
-                   recorded_at=row.created_at)
+        return cls(
+            pk=row.id,
+            substance=row.substance,
+            category=row.category,
+            reaction=row.reaction,
+            severity=row.severity,
+            status=row.status,
+            recorded_at=row.created_at,
+        )
 
     @classmethod
-    async def resolve_nodes(cls, *, info: Info[Context, Any], node_ids: Iterable[str],
-                            required: bool = False) -> list[AllergyNode | None]:
-        return await resolve_nodes_of(info, node_ids, "allergy",
-                                      service.rows_by_id(models.Allergy, "AllergyIntolerance"),
-                                      cls.from_model)
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info[Context, Any], node_ids: Iterable[str], required: bool = False
+    ) -> list[AllergyNode | None]:
+        return await resolve_nodes_of(
+            info,
+            node_ids,
+            "allergy",
+            service.rows_by_id(models.Allergy, "AllergyIntolerance"),
+            cls.from_model,
+        )
 
 
-@strawberry.type(name="Problem", description="A problem-list entry (FHIR Condition), ICD-10-CM coded.")
+@strawberry.type(
+    name="Problem", description="A problem-list entry (FHIR Condition), ICD-10-CM coded."
+)
 class ProblemNode(relay.Node):
     pk: relay.NodeID[int]
     icd10_code: str
@@ -143,16 +168,27 @@ class ProblemNode(relay.Node):
 
     @classmethod
     def from_model(cls, row: models.Problem) -> ProblemNode:
-        return cls(pk=row.id, icd10_code=row.icd10_code, description=row.description,
-                   status=row.status, onset_date=row.onset_date, resolved_date=row.resolved_date,
-                   recorded_at=row.created_at)
+        return cls(
+            pk=row.id,
+            icd10_code=row.icd10_code,
+            description=row.description,
+            status=row.status,
+            onset_date=row.onset_date,
+            resolved_date=row.resolved_date,
+            recorded_at=row.created_at,
+        )
 
     @classmethod
-    async def resolve_nodes(cls, *, info: Info[Context, Any], node_ids: Iterable[str],
-                            required: bool = False) -> list[ProblemNode | None]:
-        return await resolve_nodes_of(info, node_ids, "problem",
-                                      service.rows_by_id(models.Problem, "Condition"),
-                                      cls.from_model)
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info[Context, Any], node_ids: Iterable[str], required: bool = False
+    ) -> list[ProblemNode | None]:
+        return await resolve_nodes_of(
+            info,
+            node_ids,
+            "problem",
+            service.rows_by_id(models.Problem, "Condition"),
+            cls.from_model,
+        )
 
 
 @strawberry.type(name="Coverage", description="Insurance coverage (FHIR Coverage).")
@@ -172,23 +208,38 @@ class CoverageNode(relay.Node):
 
     @classmethod
     def from_model(cls, row: models.Coverage) -> CoverageNode:
-        return cls(pk=row.id, payer_name=row.payer_name, payer_id=row.payer_id,
-                   member_id=row.member_id, group_number=row.group_number,
-                   plan_name=row.plan_name, relationship=row.relationship,
-                   subscriber_name=row.subscriber_name,
-                   subscriber_birth_date=row.subscriber_birth_date, priority=row.priority,
-                   period_start=row.period_start, period_end=row.period_end)
+        return cls(
+            pk=row.id,
+            payer_name=row.payer_name,
+            payer_id=row.payer_id,
+            member_id=row.member_id,
+            group_number=row.group_number,
+            plan_name=row.plan_name,
+            relationship=row.relationship,
+            subscriber_name=row.subscriber_name,
+            subscriber_birth_date=row.subscriber_birth_date,
+            priority=row.priority,
+            period_start=row.period_start,
+            period_end=row.period_end,
+        )
 
     @classmethod
-    async def resolve_nodes(cls, *, info: Info[Context, Any], node_ids: Iterable[str],
-                            required: bool = False) -> list[CoverageNode | None]:
-        return await resolve_nodes_of(info, node_ids, "coverage",
-                                      service.rows_by_id(models.Coverage, "Coverage"),
-                                      cls.from_model)
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info[Context, Any], node_ids: Iterable[str], required: bool = False
+    ) -> list[CoverageNode | None]:
+        return await resolve_nodes_of(
+            info,
+            node_ids,
+            "coverage",
+            service.rows_by_id(models.Coverage, "Coverage"),
+            cls.from_model,
+        )
 
 
-@strawberry.type(name="ClinicalNote",
-                 description="A clinical note: a draft, then signed and immutable; corrected by addenda.")
+@strawberry.type(
+    name="ClinicalNote",
+    description="A clinical note: a draft, then signed and immutable; corrected by addenda.",
+)
 class NoteNode(relay.Node):
     pk: relay.NodeID[int]
     title: str
@@ -206,23 +257,35 @@ class NoteNode(relay.Node):
 
     @classmethod
     def from_model(cls, row: models.Note) -> NoteNode:
-        amends = relay.GlobalID("ClinicalNote", str(row.amends_note_id)) if row.amends_note_id else None
-        return cls(pk=row.id, title=row.title, body=row.body, status=row.status,
-                   created_at=row.created_at, signed_at=row.signed_at, amends_note_id=amends,
-                   author_id=row.author_id)
+        amends = (
+            relay.GlobalID("ClinicalNote", str(row.amends_note_id)) if row.amends_note_id else None
+        )
+        return cls(
+            pk=row.id,
+            title=row.title,
+            body=row.body,
+            status=row.status,
+            created_at=row.created_at,
+            signed_at=row.signed_at,
+            amends_note_id=amends,
+            author_id=row.author_id,
+        )
 
     @classmethod
-    async def resolve_nodes(cls, *, info: Info[Context, Any], node_ids: Iterable[str],
-                            required: bool = False) -> list[NoteNode | None]:
-        return await resolve_nodes_of(info, node_ids, "note",
-                                      service.rows_by_id(models.Note, "ClinicalNote"),
-                                      cls.from_model)
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info[Context, Any], node_ids: Iterable[str], required: bool = False
+    ) -> list[NoteNode | None]:
+        return await resolve_nodes_of(
+            info, node_ids, "note", service.rows_by_id(models.Note, "ClinicalNote"), cls.from_model
+        )
 
 
 @strawberry.type(name="Patient")
 class PatientNode(relay.Node):
     pk: relay.NodeID[int]
-    mrn: str = strawberry.field(description="Medical record number (7 digits and a Luhn check digit).")
+    mrn: str = strawberry.field(
+        description="Medical record number (7 digits and a Luhn check digit)."
+    )
     family_name: str
     given_name: str
     middle_name: str | None
@@ -239,19 +302,35 @@ class PatientNode(relay.Node):
     @classmethod
     def from_model(cls, p: models.Patient) -> PatientNode:
         return cls(
-            pk=p.id, mrn=p.mrn, family_name=p.family_name, given_name=p.given_name,
-            middle_name=p.middle_name, preferred_name=p.preferred_name, birth_date=p.birth_date,
-            sex=p.sex, gender_identity=p.gender_identity, email=p.email, phone=p.phone,
-            address=Address(line1=p.address_line1, line2=p.address_line2, city=p.city,
-                            state=p.state, postal_code=p.postal_code),
-            language=p.language, model=p,
+            pk=p.id,
+            mrn=p.mrn,
+            family_name=p.family_name,
+            given_name=p.given_name,
+            middle_name=p.middle_name,
+            preferred_name=p.preferred_name,
+            birth_date=p.birth_date,
+            sex=p.sex,
+            gender_identity=p.gender_identity,
+            email=p.email,
+            phone=p.phone,
+            address=Address(
+                line1=p.address_line1,
+                line2=p.address_line2,
+                city=p.city,
+                state=p.state,
+                postal_code=p.postal_code,
+            ),
+            language=p.language,
+            model=p,
         )
 
     @classmethod
-    async def resolve_nodes(cls, *, info: Info[Context, Any], node_ids: Iterable[str],
-                            required: bool = False) -> list[PatientNode | None]:
-        return await resolve_nodes_of(info, node_ids, "patient", service.get_patients,
-                                      cls.from_model)
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info[Context, Any], node_ids: Iterable[str], required: bool = False
+    ) -> list[PatientNode | None]:
+        return await resolve_nodes_of(
+            info, node_ids, "patient", service.get_patients, cls.from_model
+        )
 
     @strawberry.field(
         extensions=guard(Can("patient", "read")),
@@ -279,8 +358,10 @@ class PatientNode(relay.Node):
         rows = await loaders.coverages_by_patient_id(info).load(self.pk)
         return [CoverageNode.from_model(r) for r in rows]
 
-    @strawberry.field(extensions=guard(CanReadNotes()),
-                      description="Providers and nurses; others only after breakGlass.")
+    @strawberry.field(
+        extensions=guard(CanReadNotes()),
+        description="Providers and nurses; others only after breakGlass.",
+    )
     async def notes(self, info: Info[Context, Any]) -> list[NoteNode]:
         op = info.context.op
         via_break_glass = not info.context.runtime.authorizer.can(op.actor, "note", "read")

@@ -46,16 +46,21 @@ async def _authenticate(info: Info[Context, Any], attempt: Any) -> AuthPayload:
     """Sign-in writes (failed-attempt counts, audit) are kept whatever the outcome."""
     op = info.context.op
     async with op.db() as session:
-        result: AuthResult = await attempt(session, info.context.ip)
+        result: AuthResult = await attempt(session, info.context.ip, op.request_id)
         await trail.commit(session)
     if result.tokens is None:
         assert result.error is not None and result.message is not None
         error = UserError(field=None, code=ErrorCode[result.error.value], message=result.message)
-        return AuthPayload(access_token=None, refresh_token=None, expires_at=None,
-                           user_errors=[error])
+        return AuthPayload(
+            access_token=None, refresh_token=None, expires_at=None, user_errors=[error]
+        )
     tokens = result.tokens
-    return AuthPayload(access_token=tokens.access_token, refresh_token=tokens.refresh_token,
-                       expires_at=tokens.expires_at, user_errors=[])
+    return AuthPayload(
+        access_token=tokens.access_token,
+        refresh_token=tokens.refresh_token,
+        expires_at=tokens.expires_at,
+        user_errors=[],
+    )
 
 
 @strawberry.type
@@ -65,21 +70,30 @@ class UserQueries:
         op = info.context.op
         async with op.db() as session:
             user = await get_user(session, op.staff.user_id or 0)
-        return Me(username=user.username, full_name=user.full_name, roles=user.role_names) if user else None
+        if user is None:
+            return None
+        return Me(username=user.username, full_name=user.full_name, roles=user.role_names)
 
 
 @strawberry.type
 class UserMutations:
-    @strawberry.mutation(extensions=guard(Public()),
-                         description="Exchange a username and password for tokens.")
+    @strawberry.mutation(
+        extensions=guard(Public()), description="Exchange a username and password for tokens."
+    )
     async def login(self, info: Info[Context, Any], input: LoginInput) -> AuthPayload:
         auth = info.context.runtime.authenticator
         return await _authenticate(
-            info, lambda s, ip: auth.login(s, input.username, input.password, ip)
+            info, lambda s, ip, rid: auth.login(s, input.username, input.password, ip, rid)
         )
 
-    @strawberry.mutation(extensions=guard(Public()),
-                         description="Rotate a refresh token: a new pair; the old one is spent.")
-    async def refresh_token(self, info: Info[Context, Any], input: RefreshTokenInput) -> AuthPayload:
+    @strawberry.mutation(
+        extensions=guard(Public()),
+        description="Rotate a refresh token: a new pair; the old one is spent.",
+    )
+    async def refresh_token(
+        self, info: Info[Context, Any], input: RefreshTokenInput
+    ) -> AuthPayload:
         auth = info.context.runtime.authenticator
-        return await _authenticate(info, lambda s, ip: auth.refresh(s, input.refresh_token, ip))
+        return await _authenticate(
+            info, lambda s, ip, rid: auth.refresh(s, input.refresh_token, ip, rid)
+        )

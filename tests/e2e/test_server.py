@@ -31,8 +31,15 @@ async def test_login_create_and_search_over_http(server):
         # given a signed-in front desk user
         desk = await GraphQLClient(http).login("front_desk")
         # when a patient is registered and searched for
-        created = await desk.data(CREATE, input={
-            "familyName": "Okonkwo", "givenName": "Ada", "birthDate": "1990-04-02", "sex": "FEMALE"})
+        created = await desk.data(
+            CREATE,
+            input={
+                "familyName": "Okonkwo",
+                "givenName": "Ada",
+                "birthDate": "1990-04-02",
+                "sex": "FEMALE",
+            },
+        )
         found = await desk.data(FIND, search="okonk")
     # then
     patient = created["createPatient"]["patient"]
@@ -57,13 +64,17 @@ async def test_websocket_operation_authenticated_in_connection_init(server):
     url = server.replace("http", "ws") + "/graphql"
     # when an operation runs over graphql-transport-ws
     ack, (result, complete) = await _ws_exchange(
-        url, {"Authorization": f"Bearer {nurse.token}"},
+        url,
+        {"Authorization": f"Bearer {nurse.token}"},
         {"id": "1", "type": "subscribe", "payload": {"query": "{ me { username roles } }"}},
     )
     # then
     assert ack["type"] == "connection_ack"
-    assert result == {"id": "1", "type": "next",
-                      "payload": {"data": {"me": {"username": "nurse", "roles": ["nurse"]}}}}
+    assert result == {
+        "id": "1",
+        "type": "next",
+        "payload": {"data": {"me": {"username": "nurse", "roles": ["nurse"]}}},
+    }
     assert complete == {"id": "1", "type": "complete"}
 
 
@@ -87,13 +98,21 @@ async def test_websocket_closes_when_its_token_expires(server):
 
     settings = Settings()
     now = int(utcnow().timestamp())
-    claims = {"iss": settings.jwt_issuer, "aud": settings.jwt_audience, "sub": "1",
-              "name": "admin", "roles": ["admin"], "iat": now, "exp": now + 2}
+    claims = {
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "sub": "1",
+        "name": "admin",
+        "roles": ["admin"],
+        "iat": now,
+        "exp": now + 2,
+    }
     token = jwt.encode({"alg": "HS256"}, claims, OctKey.import_key(settings.jwt_secret.encode()))
     url = server.replace("http", "ws") + "/graphql"
     async with websockets.connect(url, subprotocols=["graphql-transport-ws"]) as ws:
-        await ws.send(json.dumps({"type": "connection_init",
-                                  "payload": {"Authorization": f"Bearer {token}"}}))
+        await ws.send(
+            json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}})
+        )
         assert json.loads(await ws.recv())["type"] == "connection_ack"
         # when the token expires, then the server closes the connection
         with pytest.raises(websockets.ConnectionClosed) as closed:
