@@ -70,15 +70,17 @@ class EventBus:
             self._queues.discard(queue)
 
     async def _listen_forever(self, database_url: str) -> None:
-        dsn = make_url(database_url).set(drivername="postgresql").render_as_string(
-            hide_password=False
+        dsn = (
+            make_url(database_url)
+            .set(drivername="postgresql")
+            .render_as_string(hide_password=False)
         )
         while True:
             connection: asyncpg.Connection | None = None
             try:
                 connection = await asyncpg.connect(dsn)
                 lost = asyncio.Event()
-                connection.add_termination_listener(lambda _c: lost.set())
+                connection.add_termination_listener(lambda _c, lost=lost: lost.set())
                 await connection.add_listener(CHANNEL, self._on_notify)
                 self._listening.set()
                 await lost.wait()
@@ -119,8 +121,9 @@ async def send_before_commit(session: AsyncSession) -> list[Event]:
         return events
     for event in events:
         message = json.dumps({"topic": event.topic, "payload": event.payload}, default=str)
-        await session.execute(text("SELECT pg_notify(:channel, :message)"),
-                              {"channel": CHANNEL, "message": message})
+        await session.execute(
+            text("SELECT pg_notify(:channel, :message)"), {"channel": CHANNEL, "message": message}
+        )
     return []
 
 

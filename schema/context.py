@@ -107,15 +107,20 @@ class Operation:
         """Start afresh within a long operation (each event of a subscription): commit what was
         read so far, then a new session and new loaders, so nothing stale is served."""
         async with self._lock:
-            await self.finish()
-            self._session = None
+            await self._finish_unlocked()
             self._loaders.clear()
 
     async def finish(self) -> None:
-        """Commit what reads recorded in the audit trail; the response may not leave without it."""
+        """Commit what reads recorded in the audit trail; the response may not leave without it.
+
+        Takes the lock: a sibling field's loader may still be using the session."""
+        async with self._lock:
+            await self._finish_unlocked()
+
+    async def _finish_unlocked(self) -> None:
         if self._session is None:
             return
-        session = self._session
+        session, self._session = self._session, None
         try:
             try:
                 await transaction.commit(session)

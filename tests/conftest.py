@@ -48,8 +48,8 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
 
 
 async def _seed_staff(settings: Settings) -> None:
-    from app.audit import trail
     from app.authz import STAFF_ROLES, SYSTEM
+    from app.transaction import commit
     from app.users.service import create_user
 
     runtime = Runtime.build(settings)
@@ -65,7 +65,7 @@ async def _seed_staff(settings: Settings) -> None:
                 roles=[role],
                 allow_weak_password=True,
             )
-        await trail.commit(session)
+        await commit(session)
     await runtime.close()
 
 

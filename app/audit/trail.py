@@ -126,12 +126,6 @@ async def flush(session: AsyncSession) -> int:
     return len(rows)
 
 
-async def commit(session: AsyncSession) -> None:
-    """Commit with the audit events of this transaction. Every writer commits through here."""
-    await flush(session)
-    await session.commit()
-
-
 @dataclass(frozen=True)
 class ChainReport:
     checked: int

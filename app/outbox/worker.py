@@ -8,6 +8,7 @@ expire and are retried. The SMTP conversation never holds a database lock.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import smtplib
 from dataclasses import dataclass
@@ -37,14 +38,17 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(minutes=min(60, 2 ** max(attempts - 1, 0)))
 
 
-async def _claim(sessions: async_sessionmaker[AsyncSession], settings: Settings,
-                 now: datetime) -> list[OutboxMessage]:
+async def _claim(
+    sessions: async_sessionmaker[AsyncSession], settings: Settings, now: datetime
+) -> list[OutboxMessage]:
     async with sessions() as session:
         due = (
             select(OutboxMessage.id)
-            .where(OutboxMessage.status == MessageStatus.PENDING, OutboxMessage.due_at <= now,
-                   or_(OutboxMessage.next_attempt_at.is_(None),
-                       OutboxMessage.next_attempt_at <= now))
+            .where(
+                OutboxMessage.status == MessageStatus.PENDING,
+                OutboxMessage.due_at <= now,
+                or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now),
+            )
             .order_by(OutboxMessage.due_at, OutboxMessage.id)
             .limit(settings.outbox_batch_size)
             .with_for_update(skip_locked=True)
@@ -54,12 +58,19 @@ async def _claim(sessions: async_sessionmaker[AsyncSession], settings: Settings,
             await session.rollback()
             return []
         await session.execute(
-            update(OutboxMessage).where(OutboxMessage.id.in_(ids))
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids))
             .values(next_attempt_at=now + LEASE, attempts=OutboxMessage.attempts + 1)
         )
-        claimed = list((await session.scalars(
-            select(OutboxMessage).where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id)
-        )).all())
+        claimed = list(
+            (
+                await session.scalars(
+                    select(OutboxMessage)
+                    .where(OutboxMessage.id.in_(ids))
+                    .order_by(OutboxMessage.id)
+                )
+            ).all()
+        )
         await session.commit()
         return claimed
 
@@ -79,8 +90,9 @@ def _send_email(settings: Settings, message: OutboxMessage) -> None:
         smtp.send_message(email)
 
 
-async def send_due(sessions: async_sessionmaker[AsyncSession], settings: Settings,
-                   now: datetime | None = None) -> Batch:
+async def send_due(
+    sessions: async_sessionmaker[AsyncSession], settings: Settings, now: datetime | None = None
+) -> Batch:
     """Send one batch of due messages; returns what happened to them."""
     now = now or utcnow()
     sent = retried = failed = 0
@@ -92,14 +104,18 @@ async def send_due(sessions: async_sessionmaker[AsyncSession], settings: Setting
             sent += 1
         except (OSError, smtplib.SMTPException) as exc:
             error = f"{type(exc).__name__}: {exc}"[:400]
-            logger.warning("outbox message %s not sent (attempt %s): %s", message.id,
-                           message.attempts, error)
+            logger.warning(
+                "outbox message %s not sent (attempt %s): %s", message.id, message.attempts, error
+            )
             if message.attempts >= settings.outbox_max_attempts:
                 values = {"status": MessageStatus.FAILED, "last_error": error}
                 failed += 1
             else:
-                values = {"next_attempt_at": utcnow() + backoff(message.attempts),
-                          "last_error": error}
+                # From the batch's clock (or later, if sending took a while).
+                values = {
+                    "next_attempt_at": max(now, utcnow()) + backoff(message.attempts),
+                    "last_error": error,
+                }
                 retried += 1
         async with sessions() as session:
             await session.execute(
@@ -109,15 +125,15 @@ async def send_due(sessions: async_sessionmaker[AsyncSession], settings: Setting
     return Batch(sent, retried, failed)
 
 
-async def run(sessions: async_sessionmaker[AsyncSession], settings: Settings,
-              stop: asyncio.Event) -> None:
+async def run(
+    sessions: async_sessionmaker[AsyncSession], settings: Settings, stop: asyncio.Event
+) -> None:
     while not stop.is_set():
         batch = await send_due(sessions, settings)
         if batch != Batch():
-            logger.info("outbox: %s sent, %s to retry, %s failed", batch.sent, batch.retried,
-                        batch.failed)
+            logger.info(
+                "outbox: %s sent, %s to retry, %s failed", batch.sent, batch.retried, batch.failed
+            )
             continue
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=settings.worker_poll_seconds)
-        except TimeoutError:
-            pass

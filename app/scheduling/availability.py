@@ -22,8 +22,20 @@ def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise DomainError(SchedulingError.INVALID_TIMEZONE, f"Unknown time zone {name!r}.",
-                          ["timezone"]) from exc
+        raise DomainError(
+            SchedulingError.INVALID_TIMEZONE, f"Unknown time zone {name!r}.", ["timezone"]
+        ) from exc
+
+
+def aware(value: datetime, field: str) -> datetime:
+    """`value` as a UTC instant; a time without its UTC offset names no instant."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise DomainError(
+            SchedulingError.INVALID_TIME_RANGE,
+            "Give a time with its UTC offset, e.g. 2026-01-31T09:00:00-05:00.",
+            [field],
+        )
+    return value.astimezone(UTC)
 
 
 def instant(day: date, wall: time, tz: ZoneInfo) -> datetime:
@@ -32,7 +44,8 @@ def instant(day: date, wall: time, tz: ZoneInfo) -> datetime:
 
 def local_dates(start: datetime, end: datetime, tz: ZoneInfo) -> list[date]:
     """Every local calendar date that [start, end) touches."""
-    first, last = start.astimezone(tz).date(), (end - timedelta(microseconds=1)).astimezone(tz).date()
+    first = start.astimezone(tz).date()
+    last = (end - timedelta(microseconds=1)).astimezone(tz).date()
     return [first + timedelta(days=i) for i in range((last - first).days + 1)]
 
 

@@ -26,8 +26,12 @@ from app.scheduling.models import (
     Location,
 )
 
-LOCATION = ("Main Street Clinic", "America/New_York", "120 Main Street, Springfield, MA",
-            "(413) 555-0142")
+LOCATION = (
+    "Main Street Clinic",
+    "America/New_York",
+    "120 Main Street, Springfield, MA",
+    "(413) 555-0142",
+)
 ROOMS = [("Exam 1", "exam"), ("Exam 2", "exam"), ("Exam 3", "exam"), ("Therapy", "therapy")]
 TYPES = [  # name, minutes, color, bookable online, room type
     ("Annual physical", 40, "#2e7d32", False, "exam"),
@@ -38,49 +42,89 @@ TYPES = [  # name, minutes, color, bookable online, room type
 # username, NPI (valid Luhn), specialty, weekly hours {weekday: [(start, end)]}
 WEEKDAYS = range(5)
 PROVIDERS = [
-    ("provider", "1234567893", "Family medicine",
-     {d: [(time(8), time(12)), (time(13), time(17))] for d in WEEKDAYS}),
-    ("dr.chen", "1245319599", "Internal medicine",
-     {d: [(time(9), time(13)), (time(14), time(18))] for d in (0, 1, 2, 3)}),
+    (
+        "provider",
+        "1234567893",
+        "Family medicine",
+        {d: [(time(8), time(12)), (time(13), time(17))] for d in WEEKDAYS},
+    ),
+    (
+        "dr.chen",
+        "1245319599",
+        "Internal medicine",
+        {d: [(time(9), time(13)), (time(14), time(18))] for d in (0, 1, 2, 3)},
+    ),
     ("t.nguyen", "1679576722", "Psychotherapy", {d: [(time(10), time(18))] for d in (1, 3)}),
 ]
-REASONS = ["Blood pressure check", "Medication review", "Cough for a week", "Lab results",
-           "Knee pain", "Anxiety follow-up", "Rash", "Diabetes check", None, None]
+REASONS = [
+    "Blood pressure check",
+    "Medication review",
+    "Cough for a week",
+    "Lab results",
+    "Knee pain",
+    "Anxiety follow-up",
+    "Rash",
+    "Diabetes check",
+    None,
+    None,
+]
 
 
-async def seed_schedule(session: AsyncSession, settings: Settings, actor: Actor,
-                        patient_ids: list[int]) -> int:
+async def seed_schedule(
+    session: AsyncSession, settings: Settings, actor: Actor, patient_ids: list[int]
+) -> int:
     """Returns how many appointments were created (none if a location already exists)."""
     if await session.scalar(select(func.count()).select_from(Location)):
         return 0
-    location = await service.create_location(session, actor, name=LOCATION[0],
-                                             timezone=LOCATION[1], address=LOCATION[2],
-                                             phone=LOCATION[3])
+    location = await service.create_location(
+        session,
+        actor,
+        name=LOCATION[0],
+        timezone=LOCATION[1],
+        address=LOCATION[2],
+        phone=LOCATION[3],
+    )
     for name, room_type in ROOMS:
-        await service.create_room(session, actor, location_id=location.id, name=name,
-                                  room_type=room_type)
-    types = [await service.create_appointment_type(
-        session, actor, name=n, duration_minutes=m, color=c, bookable_online=o, room_type=r)
-        for n, m, c, o, r in TYPES]
+        await service.create_room(
+            session, actor, location_id=location.id, name=name, room_type=room_type
+        )
+    types = [
+        await service.create_appointment_type(
+            session, actor, name=n, duration_minutes=m, color=c, bookable_online=o, room_type=r
+        )
+        for n, m, c, o, r in TYPES
+    ]
     tz = av.zone(location.timezone)
     today = datetime.now(tz).date()
     monday = today - timedelta(days=today.weekday())
     providers = []
     for username, npi, specialty, hours in PROVIDERS:
-        provider = await service.create_provider(session, actor, username=username, npi=npi,
-                                                 specialty=specialty)
+        provider = await service.create_provider(
+            session, actor, username=username, npi=npi, specialty=specialty
+        )
         providers.append((provider, hours))
         for weekday, spans in hours.items():
             for start, end in spans:
                 await service.add_weekly_availability(
-                    session, actor, provider_id=provider.id, location_id=location.id,
-                    weekday=weekday, start_time=start, end_time=end)
+                    session,
+                    actor,
+                    provider_id=provider.id,
+                    location_id=location.id,
+                    weekday=weekday,
+                    start_time=start,
+                    end_time=end,
+                )
     # Dr. Chen is away on Friday of next week (a time-off exception).
     friday = monday + timedelta(days=11)
     await service.add_availability_exception(
-        session, actor, provider_id=providers[1][0].id, kind=ExceptionKind.TIME_OFF,
-        starts_at=av.instant(friday, time(0), tz), ends_at=av.instant(friday, time(23, 59), tz),
-        reason="Conference")
+        session,
+        actor,
+        provider_id=providers[1][0].id,
+        kind=ExceptionKind.TIME_OFF,
+        starts_at=av.instant(friday, time(0), tz),
+        ends_at=av.instant(friday, time(23, 59), tz),
+        reason="Conference",
+    )
 
     rng = random.Random(7)
     created = 0
@@ -96,30 +140,62 @@ async def seed_schedule(session: AsyncSession, settings: Settings, actor: Actor,
                     kind = types[3] if therapy else rng.choice(types[:3])
                     step = timedelta(minutes=kind.duration_minutes)
                     if rng.random() < 0.65 and cursor + step <= av.instant(day, end, tz):
-                        created += await _visit(session, settings, actor, rng, provider.id,
-                                                location.id, kind, cursor, rng.choice(patient_ids))
+                        created += await _visit(
+                            session,
+                            settings,
+                            actor,
+                            rng,
+                            provider.id,
+                            location.id,
+                            kind,
+                            cursor,
+                            rng.choice(patient_ids),
+                        )
                     cursor += step + timedelta(minutes=10 if rng.random() < 0.3 else 0)
     return created
 
 
-async def _visit(session: AsyncSession, settings: Settings, actor: Actor, rng: random.Random,
-                 provider_id: int, location_id: int, kind: AppointmentType, starts_at: datetime,
-                 patient_id: int) -> int:
+async def _visit(
+    session: AsyncSession,
+    settings: Settings,
+    actor: Actor,
+    rng: random.Random,
+    provider_id: int,
+    location_id: int,
+    kind: AppointmentType,
+    starts_at: datetime,
+    patient_id: int,
+) -> int:
     if starts_at > utcnow():
         try:
             async with session.begin_nested():
                 await service.book_appointment(
-                    session, actor, settings, patient_id=patient_id, provider_id=provider_id,
-                    location_id=location_id, appointment_type_id=kind.id, starts_at=starts_at,
-                    reason=rng.choice(REASONS))
+                    session,
+                    actor,
+                    settings,
+                    patient_id=patient_id,
+                    provider_id=provider_id,
+                    location_id=location_id,
+                    appointment_type_id=kind.id,
+                    starts_at=starts_at,
+                    reason=rng.choice(REASONS),
+                )
         except DomainError:  # no room free at that time: leave the gap
             return 0
         return 1
     # The past cannot be booked; finished visits are written as they would have ended.
     status = AppointmentStatus.NOAPPOINTMENT if rng.random() < 0.08 else AppointmentStatus.FULFILLED
-    session.add(Appointment(
-        patient_id=patient_id, provider_id=provider_id, location_id=location_id,
-        appointment_type_id=kind.id, starts_at=starts_at.astimezone(UTC),
-        ends_at=(starts_at + timedelta(minutes=kind.duration_minutes)).astimezone(UTC),
-        status=status, reason=rng.choice(REASONS), booked_by_id=actor.user_id))
+    session.add(
+        Appointment(
+            patient_id=patient_id,
+            provider_id=provider_id,
+            location_id=location_id,
+            appointment_type_id=kind.id,
+            starts_at=starts_at.astimezone(UTC),
+            ends_at=(starts_at + timedelta(minutes=kind.duration_minutes)).astimezone(UTC),
+            status=status,
+            reason=rng.choice(REASONS),
+            booked_by_id=actor.user_id,
+        )
+    )
     return 1

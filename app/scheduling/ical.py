@@ -19,9 +19,13 @@ _STATUS = {
 }
 
 
-def provider_calendar(calendar_name: str, appointments: Sequence[Appointment],
-                      types: dict[int, AppointmentType], locations: dict[int, Location],
-                      rooms: dict[int, Room]) -> bytes:
+def provider_calendar(
+    calendar_name: str,
+    appointments: Sequence[Appointment],
+    types: dict[int, AppointmentType],
+    locations: dict[int, Location],
+    rooms: dict[int, Room],
+) -> bytes:
     calendar = Calendar()
     calendar.add("prodid", "-//Practice Backend//Provider schedule//EN")
     calendar.add("version", "2.0")

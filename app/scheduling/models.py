@@ -17,7 +17,9 @@ from app.db import Base, Timestamped, str_enum
 
 
 class AppointmentStatus(enum.StrEnum):
-    """FHIR AppointmentStatus (NOAPPOINTMENT is FHIR's `noshow`). Only BOOKED and ARRIVED hold time."""
+    """FHIR AppointmentStatus (NOAPPOINTMENT is FHIR's `noshow`).
+
+    Only BOOKED and ARRIVED hold time."""
 
     PROPOSED = "proposed"
     BOOKED = "booked"

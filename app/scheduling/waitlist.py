@@ -13,12 +13,13 @@ from app.db import utcnow
 from app.errors import DomainError, NotFound
 from app.outbox.models import MessageKind, MessageStatus, OutboxMessage
 from app.patients.models import Patient
-from app.scheduling.availability import zone
+from app.scheduling.availability import aware, zone
 from app.scheduling.errors import SchedulingError
 from app.scheduling.models import (
     Appointment,
     AppointmentType,
     Location,
+    Provider,
     WaitlistEntry,
     WaitlistStatus,
 )
@@ -26,40 +27,76 @@ from app.scheduling.models import (
 OFFERS_PER_OPENING = 3
 
 
-async def add_to_waitlist(session: AsyncSession, actor: Actor, *, patient_id: int,
-                          appointment_type_id: int, location_id: int,
-                          provider_id: int | None, earliest: datetime, latest: datetime,
-                          notes: str | None = None) -> WaitlistEntry:
-    if await session.get(Patient, patient_id) is None:
-        raise NotFound("Patient", ["patientId"])
+async def add_to_waitlist(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    patient_id: int,
+    appointment_type_id: int,
+    location_id: int,
+    provider_id: int | None,
+    earliest: datetime,
+    latest: datetime,
+    notes: str | None = None,
+) -> WaitlistEntry:
+    for model, id_, what, field in (
+        (Patient, patient_id, "Patient", "patientId"),
+        (AppointmentType, appointment_type_id, "Appointment type", "appointmentTypeId"),
+        (Location, location_id, "Location", "locationId"),
+        (Provider, provider_id, "Provider", "providerId"),
+    ):
+        if id_ is not None and await session.get(model, id_) is None:
+            raise NotFound(what, [field])
+    earliest, latest = aware(earliest, "earliest"), aware(latest, "latest")
     if earliest >= latest or latest <= utcnow():
-        raise DomainError(SchedulingError.INVALID_TIME_RANGE,
-                          "The window must end after it starts, in the future.", ["latest"])
-    entry = WaitlistEntry(patient_id=patient_id, appointment_type_id=appointment_type_id,
-                          location_id=location_id, provider_id=provider_id, earliest=earliest,
-                          latest=latest, notes=notes, status=WaitlistStatus.WAITING)
+        raise DomainError(
+            SchedulingError.INVALID_TIME_RANGE,
+            "The window must end after it starts, in the future.",
+            ["latest"],
+        )
+    entry = WaitlistEntry(
+        patient_id=patient_id,
+        appointment_type_id=appointment_type_id,
+        location_id=location_id,
+        provider_id=provider_id,
+        earliest=earliest,
+        latest=latest,
+        notes=notes,
+        status=WaitlistStatus.WAITING,
+    )
     session.add(entry)
     await session.flush()
     trail.record(session, actor, "create", "WaitlistEntry", entry.id, patient_id=patient_id)
     return entry
 
 
-async def offer_freed_time(session: AsyncSession, actor: Actor, practice_name: str,
-                           freed: Appointment) -> list[WaitlistEntry]:
+async def offer_freed_time(
+    session: AsyncSession, actor: Actor, practice_name: str, freed: Appointment
+) -> list[WaitlistEntry]:
     """Offer a cancelled appointment's time to the first matching waiting patients."""
     if freed.starts_at <= utcnow():
         return []
-    matches = list((await session.scalars(
-        select(WaitlistEntry).where(
-            WaitlistEntry.status == WaitlistStatus.WAITING,
-            WaitlistEntry.appointment_type_id == freed.appointment_type_id,
-            WaitlistEntry.location_id == freed.location_id,
-            or_(WaitlistEntry.provider_id.is_(None), WaitlistEntry.provider_id == freed.provider_id),
-            WaitlistEntry.earliest <= freed.starts_at,
-            WaitlistEntry.latest >= freed.ends_at,
-            WaitlistEntry.patient_id != freed.patient_id,
-        ).order_by(WaitlistEntry.created_at, WaitlistEntry.id).limit(OFFERS_PER_OPENING)
-    )).all())
+    matches = list(
+        (
+            await session.scalars(
+                select(WaitlistEntry)
+                .where(
+                    WaitlistEntry.status == WaitlistStatus.WAITING,
+                    WaitlistEntry.appointment_type_id == freed.appointment_type_id,
+                    WaitlistEntry.location_id == freed.location_id,
+                    or_(
+                        WaitlistEntry.provider_id.is_(None),
+                        WaitlistEntry.provider_id == freed.provider_id,
+                    ),
+                    WaitlistEntry.earliest <= freed.starts_at,
+                    WaitlistEntry.latest >= freed.ends_at,
+                    WaitlistEntry.patient_id != freed.patient_id,
+                )
+                .order_by(WaitlistEntry.created_at, WaitlistEntry.id)
+                .limit(OFFERS_PER_OPENING)
+            )
+        ).all()
+    )
     if not matches:
         return []
     location = await session.get(Location, freed.location_id)
@@ -69,17 +106,31 @@ async def offer_freed_time(session: AsyncSession, actor: Actor, practice_name: s
     for entry in matches:
         entry.status = WaitlistStatus.OFFERED
         patient = await session.get(Patient, entry.patient_id)
-        trail.record(session, actor, "offer", "WaitlistEntry", entry.id,
-                     patient_id=entry.patient_id, detail={"appointmentId": freed.id})
+        trail.record(
+            session,
+            actor,
+            "offer",
+            "WaitlistEntry",
+            entry.id,
+            patient_id=entry.patient_id,
+            detail={"appointmentId": freed.id},
+        )
         if patient is None or not patient.email:
             continue
-        session.add(OutboxMessage(
-            kind=MessageKind.WAITLIST_OFFER, status=MessageStatus.PENDING,
-            recipient=patient.email, patient_id=patient.id, due_at=utcnow(),
-            subject="An earlier appointment is available",
-            body=(f"Dear {patient.preferred_name or patient.given_name},\n\nA {kind.name.lower()} "
-                  f"appointment opened at {location.name} on "
-                  f"{local.strftime('%A, %B %-d at %-I:%M %p %Z')}. Call us or book online to "
-                  f"take it; it goes to whoever confirms first.\n\n{practice_name}"),
-        ))
+        session.add(
+            OutboxMessage(
+                kind=MessageKind.WAITLIST_OFFER,
+                status=MessageStatus.PENDING,
+                recipient=patient.email,
+                patient_id=patient.id,
+                due_at=utcnow(),
+                subject="An earlier appointment is available",
+                body=(
+                    f"Dear {patient.preferred_name or patient.given_name},\n\n"
+                    f"A {kind.name.lower()} appointment opened at {location.name} on "
+                    f"{local.strftime('%A, %B %-d at %-I:%M %p %Z')}. Call us or book online to "
+                    f"take it; it goes to whoever confirms first.\n\n{practice_name}"
+                ),
+            )
+        )
     return matches

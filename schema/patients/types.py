@@ -3,22 +3,19 @@ guarded."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import date, datetime
 from typing import Any, TypeVar
 
 import strawberry
 from graphql import GraphQLError
-from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import relay
 from strawberry.types import Info
 
 from app.audit import trail
-from app.authz import Actor
 from app.patients import models, service
 from app.users.models import User as UserModel
 from schema.context import Context
-from schema.ids import key
+from schema.nodes import node_resolver
 from schema.patients import loaders
 from schema.permissions import Can, forbidden, guard, unauthenticated
 
@@ -83,23 +80,6 @@ def _record_denial(
         )
 
 
-async def resolve_nodes_of(
-    info: Info[Context, Any],
-    node_ids: Iterable[str],
-    resource: str,
-    fetch: Callable[[AsyncSession, Actor, Sequence[int]], Awaitable[Sequence[Row]]],
-    build: Callable[[Row], N],
-) -> list[N | None]:
-    """`node(id:)`/`nodes(ids:)` for one type, under that type's read policy."""
-    Can(resource, "read").has_permission(None, info)
-    op = info.context.op
-    wanted = [key(i) for i in node_ids]
-    async with op.db() as session:
-        rows = await fetch(session, op.staff, [i for i in wanted if i is not None])
-    by_id = {row.id: row for row in rows}  # type: ignore[attr-defined]
-    return [build(by_id[i]) if i in by_id else None for i in wanted]
-
-
 @strawberry.type
 class StaffMember:
     username: str
@@ -141,17 +121,9 @@ class AllergyNode(relay.Node):
             recorded_at=row.created_at,
         )
 
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info[Context, Any], node_ids: Iterable[str], required: bool = False
-    ) -> list[AllergyNode | None]:
-        return await resolve_nodes_of(
-            info,
-            node_ids,
-            "allergy",
-            service.rows_by_id(models.Allergy, "AllergyIntolerance"),
-            cls.from_model,
-        )
+    resolve_nodes = node_resolver(
+        "allergy", service.rows_by_id(models.Allergy, "AllergyIntolerance")
+    )  # type: ignore[assignment]
 
 
 @strawberry.type(
@@ -178,17 +150,7 @@ class ProblemNode(relay.Node):
             recorded_at=row.created_at,
         )
 
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info[Context, Any], node_ids: Iterable[str], required: bool = False
-    ) -> list[ProblemNode | None]:
-        return await resolve_nodes_of(
-            info,
-            node_ids,
-            "problem",
-            service.rows_by_id(models.Problem, "Condition"),
-            cls.from_model,
-        )
+    resolve_nodes = node_resolver("problem", service.rows_by_id(models.Problem, "Condition"))  # type: ignore[assignment]
 
 
 @strawberry.type(name="Coverage", description="Insurance coverage (FHIR Coverage).")
@@ -223,17 +185,7 @@ class CoverageNode(relay.Node):
             period_end=row.period_end,
         )
 
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info[Context, Any], node_ids: Iterable[str], required: bool = False
-    ) -> list[CoverageNode | None]:
-        return await resolve_nodes_of(
-            info,
-            node_ids,
-            "coverage",
-            service.rows_by_id(models.Coverage, "Coverage"),
-            cls.from_model,
-        )
+    resolve_nodes = node_resolver("coverage", service.rows_by_id(models.Coverage, "Coverage"))  # type: ignore[assignment]
 
 
 @strawberry.type(
@@ -271,13 +223,7 @@ class NoteNode(relay.Node):
             author_id=row.author_id,
         )
 
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info[Context, Any], node_ids: Iterable[str], required: bool = False
-    ) -> list[NoteNode | None]:
-        return await resolve_nodes_of(
-            info, node_ids, "note", service.rows_by_id(models.Note, "ClinicalNote"), cls.from_model
-        )
+    resolve_nodes = node_resolver("note", service.rows_by_id(models.Note, "ClinicalNote"))  # type: ignore[assignment]
 
 
 @strawberry.type(name="Patient")
@@ -324,13 +270,7 @@ class PatientNode(relay.Node):
             model=p,
         )
 
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info[Context, Any], node_ids: Iterable[str], required: bool = False
-    ) -> list[PatientNode | None]:
-        return await resolve_nodes_of(
-            info, node_ids, "patient", service.get_patients, cls.from_model
-        )
+    resolve_nodes = node_resolver("patient", service.get_patients)  # type: ignore[assignment]
 
     @strawberry.field(
         extensions=guard(Can("patient", "read")),

@@ -93,7 +93,8 @@ class BookRecurringAppointmentsInput:
     rrule: str = strawberry.field(description="RFC 5545, bounded: e.g. FREQ=WEEKLY;COUNT=10.")
     skip_conflicts: bool = strawberry.field(
         default=False,
-        description="Book the free occurrences and list the others, instead of booking none.")
+        description="Book the free occurrences and list the others, instead of booking none.",
+    )
     room_id: relay.GlobalID | None = None
     reason: str | None = None
 

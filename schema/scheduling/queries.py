@@ -13,6 +13,7 @@ from strawberry.types import Info
 
 from app.errors import DomainError
 from app.scheduling import service
+from app.scheduling.availability import aware
 from app.scheduling.models import AppointmentType, Location, Provider
 from schema.context import Context
 from schema.ids import pk
@@ -30,8 +31,9 @@ from schema.scheduling.types import (
 
 def bad_input(error: DomainError) -> GraphQLError:
     """A query's argument broke a rule: a protocol error with the domain code."""
-    return GraphQLError(error.message, extensions={"code": "BAD_USER_INPUT",
-                                                   "reason": str(error.code)})
+    return GraphQLError(
+        error.message, extensions={"code": "BAD_USER_INPUT", "reason": str(error.code)}
+    )
 
 
 @strawberry.type
@@ -51,74 +53,116 @@ class SchedulingQueries:
     @strawberry.field(extensions=can("schedule", "read"))
     async def appointment_types(self, info: Info[Context, Any]) -> list[AppointmentTypeNode]:
         async with info.context.op.db() as session:
-            rows = (await session.scalars(select(AppointmentType).order_by(AppointmentType.name))).all()
+            rows = (
+                await session.scalars(select(AppointmentType).order_by(AppointmentType.name))
+            ).all()
         return [AppointmentTypeNode.from_model(r) for r in rows]
 
     @strawberry.field(
         extensions=can("schedule", "read"),
         description="Free slots of the type's length in [from, to): for one provider, or for "
-                    "every provider of a location. Times carry the UTC offset; the location's "
-                    "time zone is on each slot's location.",
+        "every provider of a location. Times carry the UTC offset; the location's "
+        "time zone is on each slot's location.",
     )
-    async def available_slots(self, info: Info[Context, Any],
-                              appointment_type_id: relay.GlobalID,
-                              from_: Annotated[datetime, strawberry.argument(name="from")],
-                              to: datetime,
-                              provider_id: relay.GlobalID | None = None,
-                              location_id: relay.GlobalID | None = None) -> list[Slot]:
+    async def available_slots(
+        self,
+        info: Info[Context, Any],
+        appointment_type_id: relay.GlobalID,
+        from_: Annotated[datetime, strawberry.argument(name="from")],
+        to: datetime,
+        provider_id: relay.GlobalID | None = None,
+        location_id: relay.GlobalID | None = None,
+    ) -> list[Slot]:
         op = info.context.op
         try:
             if provider_id is None and location_id is None:
-                raise GraphQLError("Give providerId or locationId.",
-                                   extensions={"code": "BAD_USER_INPUT"})
+                raise GraphQLError(
+                    "Give providerId or locationId.", extensions={"code": "BAD_USER_INPUT"}
+                )
             async with op.db() as session:
                 slots = await service.available_slots(
-                    session, appointment_type_id=pk(appointment_type_id, "AppointmentType",
-                                                    "appointmentTypeId"),
-                    starts=from_, ends=to,
-                    provider_ids=[pk(provider_id, "Provider", "providerId")] if provider_id else None,
-                    location_id=pk(location_id, "Location", "locationId") if location_id else None)
+                    session,
+                    appointment_type_id=pk(
+                        appointment_type_id, "AppointmentType", "appointmentTypeId"
+                    ),
+                    starts=from_,
+                    ends=to,
+                    provider_ids=(
+                        [pk(provider_id, "Provider", "providerId")] if provider_id else None
+                    ),
+                    location_id=pk(location_id, "Location", "locationId") if location_id else None,
+                )
         except DomainError as error:
             raise bad_input(error) from error
-        return [Slot(starts_at=s.starts_at, ends_at=s.ends_at, provider_id=s.provider_id,
-                     location_id=s.location_id, room_id=s.room_id) for s in slots]
+        return [
+            Slot(
+                starts_at=s.starts_at,
+                ends_at=s.ends_at,
+                provider_id=s.provider_id,
+                location_id=s.location_id,
+                room_id=s.room_id,
+            )
+            for s in slots
+        ]
 
-    @strawberry.field(extensions=can("appointment", "read"),
-                      description="A location's day (in its time zone): providers and appointments.")
-    async def schedule(self, info: Info[Context, Any], location_id: relay.GlobalID,
-                       date: date) -> DaySchedule:
+    @strawberry.field(
+        extensions=can("appointment", "read"),
+        description="A location's day (in its time zone): providers and appointments.",
+    )
+    async def schedule(
+        self, info: Info[Context, Any], location_id: relay.GlobalID, date: date
+    ) -> DaySchedule:
         op = info.context.op
         try:
             async with op.db() as session:
                 location, providers, by_provider = await service.day_schedule(
-                    session, op.staff, pk(location_id, "Location", "locationId"), date)
+                    session, op.staff, pk(location_id, "Location", "locationId"), date
+                )
         except DomainError as error:
             raise bad_input(error) from error
         return DaySchedule(
-            location=LocationNode.from_model(location), date=date,
-            providers=[ProviderDay(provider=ProviderNode.from_model(p),
-                                   appointments=[AppointmentNode.from_model(a)
-                                                 for a in by_provider.get(p.id, [])])
-                       for p in providers])
+            location=LocationNode.from_model(location),
+            date=date,
+            providers=[
+                ProviderDay(
+                    provider=ProviderNode.from_model(p),
+                    appointments=[AppointmentNode.from_model(a) for a in by_provider.get(p.id, [])],
+                )
+                for p in providers
+            ],
+        )
 
-    @strawberry.field(extensions=can("appointment", "read"),
-                      description="Appointments overlapping [from, to), at most 62 days.")
-    async def appointments(self, info: Info[Context, Any],
-                           from_: Annotated[datetime, strawberry.argument(name="from")],
-                           to: datetime,
-                           provider_ids: list[relay.GlobalID] | None = None,
-                           location_id: relay.GlobalID | None = None,
-                           patient_id: relay.GlobalID | None = None) -> list[AppointmentNode]:
+    @strawberry.field(
+        extensions=can("appointment", "read"),
+        description="Appointments overlapping [from, to), at most 62 days.",
+    )
+    async def appointments(
+        self,
+        info: Info[Context, Any],
+        from_: Annotated[datetime, strawberry.argument(name="from")],
+        to: datetime,
+        provider_ids: list[relay.GlobalID] | None = None,
+        location_id: relay.GlobalID | None = None,
+        patient_id: relay.GlobalID | None = None,
+    ) -> list[AppointmentNode]:
         op = info.context.op
+        try:
+            from_, to = aware(from_, "from"), aware(to, "to")
+        except DomainError as error:
+            raise bad_input(error) from error
         if to <= from_ or (to - from_).days > 62:
             raise GraphQLError("Ask for at most 62 days.", extensions={"code": "BAD_USER_INPUT"})
         try:
             async with op.db() as session:
                 rows = await service.appointments_between(
-                    session, op.staff, starts=from_, ends=to,
+                    session,
+                    op.staff,
+                    starts=from_,
+                    ends=to,
                     provider_ids=[pk(p, "Provider", "providerIds") for p in provider_ids or []],
                     location_id=pk(location_id, "Location", "locationId") if location_id else None,
-                    patient_id=pk(patient_id, "Patient", "patientId") if patient_id else None)
+                    patient_id=pk(patient_id, "Patient", "patientId") if patient_id else None,
+                )
         except DomainError as error:
             raise bad_input(error) from error
         return [AppointmentNode.from_model(a) for a in rows]

@@ -10,15 +10,22 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
+from app.errors import DomainError
 from app.scheduling import service
+from app.scheduling.availability import aware
 from schema.context import Context
 from schema.ids import pk
 from schema.permissions import can
+from schema.scheduling.queries import bad_input
 from schema.scheduling.types import AppointmentNode, ScheduleChange
 
 
-def _matches(payload: dict[str, Any], location_id: int, provider_ids: set[int],
-             window: tuple[datetime | None, datetime | None]) -> bool:
+def _matches(
+    payload: dict[str, Any],
+    location_id: int,
+    provider_ids: set[int],
+    window: tuple[datetime | None, datetime | None],
+) -> bool:
     previous = payload.get("previous", {})
     if location_id not in (payload["locationId"], previous.get("locationId")):
         return False
@@ -27,8 +34,10 @@ def _matches(payload: dict[str, Any], location_id: int, provider_ids: set[int],
     starts = [datetime.fromisoformat(payload["startsAt"])]
     if previous.get("startsAt"):
         starts.append(datetime.fromisoformat(previous["startsAt"]))
-    return any((window[0] is None or s >= window[0]) and (window[1] is None or s < window[1])
-               for s in starts)
+    return any(
+        (window[0] is None or s >= window[0]) and (window[1] is None or s < window[1])
+        for s in starts
+    )
 
 
 @strawberry.type
@@ -36,31 +45,43 @@ class SchedulingSubscriptions:
     @strawberry.subscription(
         extensions=can("appointment", "read"),
         description="Changes to a location's appointments (optionally some providers, a time "
-                    "window), pushed after they commit, from any server process.",
+        "window), pushed after they commit, from any server process.",
     )
     async def schedule_changed(
-        self, info: Info[Context, Any], location_id: relay.GlobalID,
+        self,
+        info: Info[Context, Any],
+        location_id: relay.GlobalID,
         provider_ids: list[relay.GlobalID] | None = None,
         from_: Annotated[datetime | None, strawberry.argument(name="from")] = None,
         to: datetime | None = None,
     ) -> AsyncGenerator[ScheduleChange, None]:
         op = info.context.op
-        location = pk(location_id, "Location", "locationId")
-        providers = {pk(p, "Provider", "providerIds") for p in provider_ids or []}
+        try:
+            location = pk(location_id, "Location", "locationId")
+            providers = {pk(p, "Provider", "providerIds") for p in provider_ids or []}
+            window = (aware(from_, "from") if from_ else None, aware(to, "to") if to else None)
+        except DomainError as error:
+            raise bad_input(error) from error
         async with info.context.runtime.bus.subscribe() as queue:
             while True:
                 event = await queue.get()
                 if event.topic != service.SCHEDULE_TOPIC:
                     continue
-                if not _matches(event.payload, location, providers, (from_, to)):
+                if not _matches(event.payload, location, providers, window):
                     continue
-                await op.renew()  # each event reads fresh data and commits its audit events
                 async with op.db() as session:
                     rows = await service.appointments_by_id(
-                        session, op.staff, [event.payload["appointmentId"]])
-                if not rows:
-                    continue
-                yield ScheduleChange(change=service.Change(event.payload["change"]),
-                                     changed_fields=event.payload["changedFields"],
-                                     previous=event.payload["previous"],
-                                     appointment=AppointmentNode.from_model(rows[0]))
+                        session, op.staff, [event.payload["appointmentId"]]
+                    )
+                if rows:
+                    yield ScheduleChange(
+                        change=service.Change(event.payload["change"]),
+                        changed_fields=event.payload["changedFields"],
+                        previous=event.payload["previous"],
+                        appointment=AppointmentNode.from_model(rows[0]),
+                    )
+                # The event and its fields are resolved: commit their reads' audit events and
+                # end the transaction before waiting, however long, for the next event. (An
+                # open transaction would pin a connection, and on SQLite, whose transactions
+                # begin IMMEDIATE, hold the write lock and stop every other writer.)
+                await op.renew()

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
 import strawberry
-from sqlalchemy import select
 from strawberry import relay
 from strawberry.types import Info
 
@@ -18,20 +16,15 @@ from app.users.models import User
 from schema.context import Context
 from schema.ids import to_global
 from schema.loaders import by_id
-from schema.patients.types import PatientNode, resolve_nodes_of
+from schema.nodes import node_resolver, plain_rows
+from schema.patients.types import PatientNode
 from schema.permissions import can
 
 AppointmentStatus = strawberry.enum(
     models.AppointmentStatus,
-    description="FHIR AppointmentStatus; NOAPPOINTMENT is FHIR's noshow. BOOKED and ARRIVED hold time.",
+    description="FHIR AppointmentStatus; NOAPPOINTMENT is FHIR's noshow. BOOKED and ARRIVED "
+    "hold time.",
 )
-
-
-def _rows_by_id(model: Any) -> Any:
-    async def fetch(session: Any, actor: Any, ids: Any) -> list[Any]:
-        return list((await session.scalars(select(model).where(model.id.in_(ids)))).all())
-
-    return fetch
 
 
 @strawberry.type(name="Room")
@@ -44,11 +37,7 @@ class RoomNode(relay.Node):
     def from_model(cls, row: models.Room) -> RoomNode:
         return cls(pk=row.id, name=row.name, room_type=row.room_type)
 
-    @classmethod
-    async def resolve_nodes(cls, *, info: Info[Context, Any], node_ids: Iterable[str],  # type: ignore[override]
-                            required: bool = False) -> list[RoomNode | None]:
-        return await resolve_nodes_of(info, node_ids, "schedule", _rows_by_id(models.Room),
-                                      cls.from_model)
+    resolve_nodes = node_resolver("schedule", plain_rows(models.Room))  # type: ignore[assignment]
 
 
 @strawberry.type(name="Location")
@@ -61,14 +50,11 @@ class LocationNode(relay.Node):
 
     @classmethod
     def from_model(cls, row: models.Location) -> LocationNode:
-        return cls(pk=row.id, name=row.name, timezone=row.timezone, address=row.address,
-                   phone=row.phone)
+        return cls(
+            pk=row.id, name=row.name, timezone=row.timezone, address=row.address, phone=row.phone
+        )
 
-    @classmethod
-    async def resolve_nodes(cls, *, info: Info[Context, Any], node_ids: Iterable[str],  # type: ignore[override]
-                            required: bool = False) -> list[LocationNode | None]:
-        return await resolve_nodes_of(info, node_ids, "schedule", _rows_by_id(models.Location),
-                                      cls.from_model)
+    resolve_nodes = node_resolver("schedule", plain_rows(models.Location))  # type: ignore[assignment]
 
 
 @strawberry.type(name="Provider")
@@ -85,21 +71,26 @@ class ProviderNode(relay.Node):
         user = await by_id(info, User).load(self.user_id)
         return user.full_name if user else ""
 
-    @strawberry.field(extensions=can("schedule_setup", "write"),
-                      description="The secret iCalendar feed path (admins hand it to the provider).")
-    def calendar_feed_path(self) -> str:
+    @strawberry.field(
+        extensions=can("schedule_setup", "write"),
+        description="The secret iCalendar feed path (admins hand it to the "
+        "provider); null, with a FORBIDDEN error, for anyone else.",
+    )
+    def calendar_feed_path(self) -> str | None:
         return f"/calendar/{self.pk}.ics?token={self.calendar_token}"
 
     @classmethod
     def from_model(cls, row: models.Provider) -> ProviderNode:
-        return cls(pk=row.id, npi=row.npi, specialty=row.specialty, active=row.active,
-                   user_id=row.user_id, calendar_token=row.calendar_token)
+        return cls(
+            pk=row.id,
+            npi=row.npi,
+            specialty=row.specialty,
+            active=row.active,
+            user_id=row.user_id,
+            calendar_token=row.calendar_token,
+        )
 
-    @classmethod
-    async def resolve_nodes(cls, *, info: Info[Context, Any], node_ids: Iterable[str],  # type: ignore[override]
-                            required: bool = False) -> list[ProviderNode | None]:
-        return await resolve_nodes_of(info, node_ids, "schedule", _rows_by_id(models.Provider),
-                                      cls.from_model)
+    resolve_nodes = node_resolver("schedule", plain_rows(models.Provider))  # type: ignore[assignment]
 
 
 @strawberry.type(name="AppointmentType")
@@ -113,14 +104,16 @@ class AppointmentTypeNode(relay.Node):
 
     @classmethod
     def from_model(cls, row: models.AppointmentType) -> AppointmentTypeNode:
-        return cls(pk=row.id, name=row.name, duration_minutes=row.duration_minutes,
-                   color=row.color, bookable_online=row.bookable_online, room_type=row.room_type)
+        return cls(
+            pk=row.id,
+            name=row.name,
+            duration_minutes=row.duration_minutes,
+            color=row.color,
+            bookable_online=row.bookable_online,
+            room_type=row.room_type,
+        )
 
-    @classmethod
-    async def resolve_nodes(cls, *, info: Info[Context, Any], node_ids: Iterable[str],  # type: ignore[override]
-                            required: bool = False) -> list[AppointmentTypeNode | None]:
-        return await resolve_nodes_of(info, node_ids, "schedule",
-                                      _rows_by_id(models.AppointmentType), cls.from_model)
+    resolve_nodes = node_resolver("schedule", plain_rows(models.AppointmentType))  # type: ignore[assignment]
 
 
 def patient_by_id(info: Info[Context, Any]) -> Any:
@@ -189,18 +182,23 @@ class AppointmentNode(Placed, relay.Node):
 
     @classmethod
     def from_model(cls, row: models.Appointment) -> AppointmentNode:
-        return cls(pk=row.id, starts_at=row.starts_at, ends_at=row.ends_at, status=row.status,
-                   reason=row.reason, notes=row.notes,
-                   cancellation_reason=row.cancellation_reason,
-                   series_id=to_global("AppointmentSeries", row.series_id) if row.series_id else None,
-                   patient_id=row.patient_id, appointment_type_id=row.appointment_type_id,
-                   provider_id=row.provider_id, location_id=row.location_id, room_id=row.room_id)
+        return cls(
+            pk=row.id,
+            starts_at=row.starts_at,
+            ends_at=row.ends_at,
+            status=row.status,
+            reason=row.reason,
+            notes=row.notes,
+            cancellation_reason=row.cancellation_reason,
+            series_id=(to_global("AppointmentSeries", row.series_id) if row.series_id else None),
+            patient_id=row.patient_id,
+            appointment_type_id=row.appointment_type_id,
+            provider_id=row.provider_id,
+            location_id=row.location_id,
+            room_id=row.room_id,
+        )
 
-    @classmethod
-    async def resolve_nodes(cls, *, info: Info[Context, Any], node_ids: Iterable[str],  # type: ignore[override]
-                            required: bool = False) -> list[AppointmentNode | None]:
-        return await resolve_nodes_of(info, node_ids, "appointment", appointments_by_id,
-                                      cls.from_model)
+    resolve_nodes = node_resolver("appointment", appointments_by_id)  # type: ignore[assignment]
 
 
 @strawberry.type
@@ -222,8 +220,9 @@ class DaySchedule:
     providers: list[ProviderDay]
 
 
-ScheduleChangeKind = strawberry.enum(Change, name="ScheduleChangeKind",
-                                     description="What happened to the appointment.")
+ScheduleChangeKind = strawberry.enum(
+    Change, name="ScheduleChangeKind", description="What happened to the appointment."
+)
 
 
 @strawberry.type
@@ -231,5 +230,6 @@ class ScheduleChange:
     change: ScheduleChangeKind  # type: ignore[valid-type]
     changed_fields: list[str]
     previous: strawberry.scalars.JSON = strawberry.field(
-        description="The changed fields' values before the change.")
+        description="The changed fields' values before the change."
+    )
     appointment: AppointmentNode

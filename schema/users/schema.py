@@ -8,8 +8,8 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
-from app.audit import trail
 from app.auth import AuthResult
+from app.transaction import commit
 from app.users.service import get_user
 from schema.context import Context
 from schema.errors import ErrorCode, UserError
@@ -47,7 +47,7 @@ async def _authenticate(info: Info[Context, Any], attempt: Any) -> AuthPayload:
     op = info.context.op
     async with op.db() as session:
         result: AuthResult = await attempt(session, info.context.ip, op.request_id)
-        await trail.commit(session)
+        await commit(session)
     if result.tokens is None:
         assert result.error is not None and result.message is not None
         error = UserError(field=None, code=ErrorCode[result.error.value], message=result.message)
