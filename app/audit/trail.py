@@ -13,7 +13,7 @@ import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,6 +22,7 @@ from app.audit.models import AuditEvent
 from app.authz import Actor
 from app.db import utcnow
 
+T = TypeVar("T")
 GENESIS_HASH = "0" * 64
 _PENDING = "audit_pending"
 _CHAIN_LOCK_KEY = 7_215_003  # arbitrary, fixed: the advisory lock guarding the chain's head
@@ -79,6 +80,28 @@ def record(
         pending.setdefault(key, event)
     else:
         pending[(len(pending), *key)] = event
+
+
+async def add_created(
+    session: AsyncSession,
+    actor: Actor,
+    row: T,
+    resource_type: str,
+    *,
+    patient_id: int | None = None,
+) -> T:
+    """Insert a new row (flushed, so it has its id) and record its creation."""
+    session.add(row)
+    await session.flush()
+    record(
+        session,
+        actor,
+        "create",
+        resource_type,
+        row.id,  # type: ignore[attr-defined]
+        patient_id=patient_id,
+    )
+    return row
 
 
 def mark(session: AsyncSession) -> int:

@@ -5,22 +5,10 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Enum, ForeignKey, LargeBinary, String, Text
+from sqlalchemy import ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, Timestamped
-
-
-def _enum(cls: type[enum.Enum]) -> Enum:
-    """Enums are stored as their values in a VARCHAR with a CHECK (portable across databases)."""
-    return Enum(
-        cls,
-        native_enum=False,
-        create_constraint=True,
-        length=32,
-        values_callable=lambda e: [m.value for m in e],
-        name=cls.__name__.lower(),
-    )
+from app.db import Base, Timestamped, str_enum
 
 
 class Sex(enum.StrEnum):  # FHIR AdministrativeGender
@@ -71,7 +59,7 @@ class Patient(Timestamped, Base):
     middle_name: Mapped[str | None] = mapped_column(String(100))
     preferred_name: Mapped[str | None] = mapped_column(String(100))
     birth_date: Mapped[date] = mapped_column(index=True)
-    sex: Mapped[Sex] = mapped_column(_enum(Sex))
+    sex: Mapped[Sex] = mapped_column(str_enum(Sex))
     gender_identity: Mapped[str | None] = mapped_column(String(64))
     email: Mapped[str | None] = mapped_column(String(254))
     phone: Mapped[str | None] = mapped_column(String(32))
@@ -93,11 +81,11 @@ class Allergy(Timestamped, Base):  # FHIR AllergyIntolerance
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
     substance: Mapped[str] = mapped_column(String(200))
-    category: Mapped[AllergyCategory] = mapped_column(_enum(AllergyCategory))
+    category: Mapped[AllergyCategory] = mapped_column(str_enum(AllergyCategory))
     reaction: Mapped[str | None] = mapped_column(String(200))
-    severity: Mapped[AllergySeverity | None] = mapped_column(_enum(AllergySeverity))
+    severity: Mapped[AllergySeverity | None] = mapped_column(str_enum(AllergySeverity))
     status: Mapped[ClinicalStatus] = mapped_column(
-        _enum(ClinicalStatus), default=ClinicalStatus.ACTIVE
+        str_enum(ClinicalStatus), default=ClinicalStatus.ACTIVE
     )
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
@@ -110,7 +98,7 @@ class Problem(Timestamped, Base):  # FHIR Condition (problem-list-item)
     icd10_code: Mapped[str] = mapped_column(String(8))
     description: Mapped[str] = mapped_column(String(400))
     status: Mapped[ClinicalStatus] = mapped_column(
-        _enum(ClinicalStatus), default=ClinicalStatus.ACTIVE
+        str_enum(ClinicalStatus), default=ClinicalStatus.ACTIVE
     )
     onset_date: Mapped[date | None]
     resolved_date: Mapped[date | None]
@@ -127,7 +115,7 @@ class Coverage(Timestamped, Base):  # FHIR Coverage
     member_id: Mapped[str] = mapped_column(String(64))
     group_number: Mapped[str | None] = mapped_column(String(64))
     plan_name: Mapped[str | None] = mapped_column(String(200))
-    relationship: Mapped[SubscriberRelationship] = mapped_column(_enum(SubscriberRelationship))
+    relationship: Mapped[SubscriberRelationship] = mapped_column(str_enum(SubscriberRelationship))
     subscriber_name: Mapped[str | None] = mapped_column(String(200))
     subscriber_birth_date: Mapped[date | None]
     priority: Mapped[int]  # 1 primary, 2 secondary, 3 tertiary
@@ -143,7 +131,7 @@ class Note(Timestamped, Base):  # clinical note; FHIR DocumentReference / Compos
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
-    status: Mapped[NoteStatus] = mapped_column(_enum(NoteStatus), default=NoteStatus.DRAFT)
+    status: Mapped[NoteStatus] = mapped_column(str_enum(NoteStatus), default=NoteStatus.DRAFT)
     signed_at: Mapped[datetime | None]
     signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # An addendum corrects or adds to a signed note, which itself never changes again.

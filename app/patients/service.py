@@ -442,10 +442,9 @@ async def add_allergy(
         raise DomainError(PatientError.REQUIRED, "substance is required", ["substance"])
     _check_lengths(Allergy, clean)
     allergy = Allergy(patient_id=patient_id, recorded_by_id=actor.user_id, **clean)
-    session.add(allergy)
-    await session.flush()
-    trail.record(session, actor, "create", "AllergyIntolerance", allergy.id, patient_id=patient_id)
-    return allergy
+    return await trail.add_created(
+        session, actor, allergy, "AllergyIntolerance", patient_id=patient_id
+    )
 
 
 async def add_problem(
@@ -466,10 +465,7 @@ async def add_problem(
         onset_date=onset_date,
         recorded_by_id=actor.user_id,
     )
-    session.add(problem)
-    await session.flush()
-    trail.record(session, actor, "create", "Condition", problem.id, patient_id=patient_id)
-    return problem
+    return await trail.add_created(session, actor, problem, "Condition", patient_id=patient_id)
 
 
 async def resolve_problem(
@@ -533,10 +529,7 @@ async def add_coverage(
             ["subscriberName"],
         )
     coverage = Coverage(patient_id=patient_id, **fields)
-    session.add(coverage)
-    await session.flush()
-    trail.record(session, actor, "create", "Coverage", coverage.id, patient_id=patient_id)
-    return coverage
+    return await trail.add_created(session, actor, coverage, "Coverage", patient_id=patient_id)
 
 
 # notes -----------------------------------------------------------------------------------------

@@ -95,10 +95,7 @@ async def create_location(
             SchedulingError.NAME_TAKEN, f"A location named {name!r} exists.", ["name"]
         )
     location = Location(name=name, timezone=timezone, address=address, phone=phone)
-    session.add(location)
-    await session.flush()
-    trail.record(session, actor, "create", "Location", location.id)
-    return location
+    return await trail.add_created(session, actor, location, "Location")
 
 
 async def create_room(
@@ -106,10 +103,7 @@ async def create_room(
 ) -> Room:
     await _get(session, Location, location_id, "Location", "locationId")
     room = Room(location_id=location_id, name=name, room_type=room_type)
-    session.add(room)
-    await session.flush()
-    trail.record(session, actor, "create", "Room", room.id)
-    return room
+    return await trail.add_created(session, actor, room, "Room")
 
 
 async def create_provider(
@@ -133,10 +127,7 @@ async def create_provider(
     provider = Provider(
         user_id=user_id, npi=npi, specialty=specialty, calendar_token=secrets.token_urlsafe(24)
     )
-    session.add(provider)
-    await session.flush()
-    trail.record(session, actor, "create", "Provider", provider.id)
-    return provider
+    return await trail.add_created(session, actor, provider, "Provider")
 
 
 async def create_appointment_type(
@@ -162,10 +153,7 @@ async def create_appointment_type(
         bookable_online=bookable_online,
         room_type=room_type,
     )
-    session.add(kind)
-    await session.flush()
-    trail.record(session, actor, "create", "AppointmentType", kind.id)
-    return kind
+    return await trail.add_created(session, actor, kind, "AppointmentType")
 
 
 async def add_weekly_availability(
@@ -197,10 +185,7 @@ async def add_weekly_availability(
         valid_from=valid_from,
         valid_until=valid_until,
     )
-    session.add(template)
-    await session.flush()
-    trail.record(session, actor, "create", "AvailabilityTemplate", template.id)
-    return template
+    return await trail.add_created(session, actor, template, "AvailabilityTemplate")
 
 
 async def add_availability_exception(
@@ -230,10 +215,7 @@ async def add_availability_exception(
         ends_at=ends_at,
         reason=reason,
     )
-    session.add(exception)
-    await session.flush()
-    trail.record(session, actor, "create", "AvailabilityException", exception.id)
-    return exception
+    return await trail.add_created(session, actor, exception, "AvailabilityException")
 
 
 # free time -------------------------------------------------------------------------------------

@@ -64,10 +64,7 @@ async def add_to_waitlist(
         notes=notes,
         status=WaitlistStatus.WAITING,
     )
-    session.add(entry)
-    await session.flush()
-    trail.record(session, actor, "create", "WaitlistEntry", entry.id, patient_id=patient_id)
-    return entry
+    return await trail.add_created(session, actor, entry, "WaitlistEntry", patient_id=patient_id)
 
 
 async def offer_freed_time(
