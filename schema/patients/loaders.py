@@ -13,7 +13,7 @@ from strawberry.types import Info
 
 from app.authz import Actor
 from app.patients import service
-from app.patients.models import Allergy, Coverage, Note, Problem
+from app.patients.models import Allergy, Coverage, Note, Patient, Problem
 from app.users.models import User
 from schema.context import Context
 
@@ -90,3 +90,15 @@ def user_by_id(info: Info[Context, Any]) -> DataLoader[int, StaffName | None]:
         return [found.get(i) for i in ids]
 
     return op.loader("users", load)
+
+
+def patient_by_id(info: Info[Context, Any]) -> DataLoader[int, Patient | None]:
+    """Patients of appointments, loaded together; each read audited."""
+    op = info.context.op
+
+    async def load(ids: list[int]) -> list[Patient | None]:
+        async with op.db() as session:
+            found = {p.id: p for p in await service.get_patients(session, op.staff, ids)}
+        return [found.get(i) for i in ids]
+
+    return op.loader("patients", load)

@@ -9,7 +9,6 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from app.patients import service as patients
 from app.scheduling import models
 from app.scheduling.service import Change, appointments_by_id
 from app.users.models import User
@@ -17,7 +16,8 @@ from schema.context import Context
 from schema.ids import to_global
 from schema.loaders import by_id
 from schema.nodes import node_resolver, plain_rows
-from schema.patients.types import PatientNode
+from schema.patients.loaders import patient_by_id, user_by_id
+from schema.patients.types import PatientNode, StaffMember
 from schema.permissions import can
 
 AppointmentStatus = strawberry.enum(
@@ -116,18 +116,6 @@ class AppointmentTypeNode(relay.Node):
     resolve_nodes = node_resolver("schedule", plain_rows(models.AppointmentType))  # type: ignore[assignment]
 
 
-def patient_by_id(info: Info[Context, Any]) -> Any:
-    """Patients of appointments, loaded together; each read audited."""
-    op = info.context.op
-
-    async def load(ids: list[int]) -> list[Any]:
-        async with op.db() as session:
-            found = {p.id: p for p in await patients.get_patients(session, op.staff, ids)}
-        return [found.get(i) for i in ids]
-
-    return op.loader("patients", load)
-
-
 @strawberry.type
 class Placed:
     """Provider, location and room of a slot or an appointment, through loaders."""
@@ -168,11 +156,20 @@ class AppointmentNode(Placed, relay.Node):
     series_id: relay.GlobalID | None
     patient_id: strawberry.Private[int]
     appointment_type_id: strawberry.Private[int]
+    booked_by_id: strawberry.Private[int | None]
 
     @strawberry.field(extensions=can("patient", "read"))
     async def patient(self, info: Info[Context, Any]) -> PatientNode | None:
         row = await patient_by_id(info).load(self.patient_id)
         return PatientNode.from_model(row) if row else None
+
+    @strawberry.field
+    async def booked_by(self, info: Info[Context, Any]) -> StaffMember | None:
+        """Who booked it (null when it came from an import or the seed)."""
+        if self.booked_by_id is None:
+            return None
+        user = await user_by_id(info).load(self.booked_by_id)
+        return StaffMember.from_model(user) if user else None
 
     @strawberry.field
     async def appointment_type(self, info: Info[Context, Any]) -> AppointmentTypeNode:
@@ -193,6 +190,7 @@ class AppointmentNode(Placed, relay.Node):
             series_id=(to_global("AppointmentSeries", row.series_id) if row.series_id else None),
             patient_id=row.patient_id,
             appointment_type_id=row.appointment_type_id,
+            booked_by_id=row.booked_by_id,
             provider_id=row.provider_id,
             location_id=row.location_id,
             room_id=row.room_id,

@@ -197,6 +197,7 @@ async def test_admin_sets_up_a_clinic_over_graphql_and_the_front_desk_books_it(c
     assert parse(appointment["endsAt"]) - parse(appointment["startsAt"]) == timedelta(minutes=40)
     assert appointment["room"] == {"id": room["id"], "name": "Exam A"}
     assert appointment["provider"] == {"id": provider["id"]}
+    assert appointment["bookedBy"] == {"username": "front_desk"}
     assert provider["name"] == "Provider"
     # and set-up rules answer with userErrors, set-up is for admins only
     bad = await admin.data(
