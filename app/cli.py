@@ -91,11 +91,20 @@ def cmd_create_user(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_audit_verify(settings: Settings, args: argparse.Namespace) -> int:
     from app.audit import trail
 
+    anchor = None
+    if args.expect_head:
+        seq, _, digest = args.expect_head.partition(":")
+        anchor = (int(seq), digest)
+
     async def work(runtime: Any) -> int:
         async with runtime.sessions() as session:
-            report = await trail.verify(session)
+            report = await trail.verify(session, anchor)
         if report.ok:
             print(f"OK: {report.checked} audit events, chain intact")
+            print(
+                f"head: {report.checked}:{report.head_hash} (keep it elsewhere; later, "
+                "`practice audit verify --expect-head` with it proves nothing was cut off)"
+            )
             return 0
         print(
             f"TAMPERED: event {report.first_bad_seq}: {report.problem} "
@@ -182,6 +191,11 @@ def build_parser() -> argparse.ArgumentParser:
     audit = sub.add_parser("audit", help="audit trail tools")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)
     verify = audit_sub.add_parser("verify", help="check the hash chain")
+    verify.add_argument(
+        "--expect-head",
+        metavar="SEQ:HASH",
+        help="a head printed by an earlier verify: it must still be there",
+    )
     verify.set_defaults(func=cmd_audit_verify)
     return parser
 

@@ -76,6 +76,12 @@ class GraphQLApp(GraphQL[Context, None]):
         )
         self.runtime = runtime
 
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await super().__call__(scope, receive, send)
+        expiry = scope.get("state", {}).get("expiry_task")
+        if expiry is not None:  # the connection ended before its token did
+            expiry.cancel()
+
     def _actor(self, connection: HTTPConnection, authorization: str | None) -> Any:
         if not authorization:
             return None, None

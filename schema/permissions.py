@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
 from graphql import GraphQLError
 from strawberry.extensions import FieldExtension
 from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.types import Info
 
+from app.audit import trail
 from schema.context import Context
 
 
@@ -21,19 +22,41 @@ def forbidden() -> GraphQLError:
 
 
 class Can(BasePermission):
-    """Allowed when one of the caller's roles holds (resource, action) in policies/policy.csv."""
+    """Allowed when one of the caller's roles holds (resource, action) in policies/policy.csv.
 
-    def __init__(self, resource: str, action: str) -> None:
+    A refusal is a security event: it is recorded in the audit trail (outcome `denied`), under
+    `audit_type` when given, against the patient the field belongs to when there is one.
+    """
+
+    def __init__(self, resource: str, action: str, audit_type: str | None = None) -> None:
         self.resource = resource
         self.action = action
+        self.audit_type = audit_type or resource
+
+    def patient_of(self, source: Any) -> int | None:
+        return None
 
     def has_permission(self, source: Any, info: Info[Context, Any], **kwargs: Any) -> bool:
         actor = info.context.op.actor
         if actor is None:
             raise unauthenticated()
         if not info.context.runtime.authorizer.can(actor, self.resource, self.action):
-            raise forbidden()
+            self.refuse(source, info)
         return True
+
+    def refuse(self, source: Any, info: Info[Context, Any]) -> NoReturn:
+        op = info.context.op
+        trail.record(
+            op.session,
+            op.staff,
+            self.action,
+            self.audit_type,
+            None,
+            patient_id=self.patient_of(source),
+            outcome="denied",
+            detail={"field": info.field_name},
+        )
+        raise forbidden()
 
 
 class Public(BasePermission):

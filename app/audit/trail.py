@@ -154,6 +154,9 @@ class ChainReport:
     checked: int
     first_bad_seq: int | None = None
     problem: str | None = None
+    # The last event's hash: kept somewhere else, it shows whether events were cut off the end,
+    # which the chain alone cannot.
+    head_hash: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -178,8 +181,12 @@ async def _events(session: AsyncSession, batch: int = 5000) -> AsyncIterator[Aud
         last = rows[-1].seq
 
 
-async def verify(session: AsyncSession) -> ChainReport:
-    """Walk the chain from the start; the first event whose links or contents disagree is bad."""
+async def verify(session: AsyncSession, anchor: tuple[int, str] | None = None) -> ChainReport:
+    """Walk the chain from the start; the first event whose links or contents disagree is bad.
+
+    `anchor` is a head (seq, hash) recorded earlier outside the database: the chain must still
+    hold that event unchanged, which catches events cut off the end.
+    """
     expected_prev, expected_seq, checked = GENESIS_HASH, 1, 0
     async for event in _events(session):
         values = {name: getattr(event, name) for name in (*HASHED_FIELDS, "hash")}
@@ -189,5 +196,9 @@ async def verify(session: AsyncSession) -> ChainReport:
             return ChainReport(checked, event.seq, "link to the previous event is broken")
         if event_hash(values) != event.hash:
             return ChainReport(checked, event.seq, "contents do not match the event's hash")
+        if anchor is not None and event.seq == anchor[0] and event.hash != anchor[1]:
+            return ChainReport(checked, event.seq, "differs from the recorded head")
         expected_prev, expected_seq, checked = event.hash, event.seq + 1, checked + 1
-    return ChainReport(checked)
+    if anchor is not None and checked < anchor[0]:
+        return ChainReport(checked, checked + 1, "events after it are gone (trail cut short)")
+    return ChainReport(checked, head_hash=None if checked == 0 else expected_prev)

@@ -7,17 +7,15 @@ from datetime import date, datetime
 from typing import Any, TypeVar
 
 import strawberry
-from graphql import GraphQLError
 from strawberry import relay
 from strawberry.types import Info
 
-from app.audit import trail
 from app.patients import models, service
 from app.users.models import User as UserModel
 from schema.context import Context
 from schema.nodes import node_resolver
 from schema.patients import loaders
-from schema.permissions import Can, forbidden, guard, unauthenticated
+from schema.permissions import Can, guard, unauthenticated
 
 Sex = strawberry.enum(models.Sex, description="Administrative sex (FHIR AdministrativeGender).")
 AllergyCategory = strawberry.enum(models.AllergyCategory)
@@ -31,27 +29,21 @@ Row = TypeVar("Row")
 
 
 class CanForPatient(Can):
-    """Like Can, on a field of a Patient; a refusal is recorded in the audit trail as denied."""
+    """Like Can, on a field of a Patient: a refusal is recorded against that patient."""
 
-    def __init__(self, resource: str, action: str, audit_type: str) -> None:
-        super().__init__(resource, action)
-        self.audit_type = audit_type
-
-    def has_permission(self, source: Any, info: Info[Context, Any], **kwargs: Any) -> bool:
-        try:
-            return super().has_permission(source, info, **kwargs)
-        except GraphQLError as error:
-            _record_denial(info, self.audit_type, source.pk, error)
-            raise
+    def patient_of(self, source: Any) -> int | None:
+        return int(source.pk)
 
 
-class CanReadNotes(Can):
+class CanReadNotes(CanForPatient):
     """Providers and nurses by policy; anyone else only under an unexpired break-glass grant."""
 
     def __init__(self) -> None:
-        super().__init__("note", "read")
+        super().__init__("note", "read", "ClinicalNote")
 
-    async def has_permission(self, source: Any, info: Info[Context, Any], **kwargs: Any) -> bool:  # type: ignore[override]
+    async def has_permission(  # type: ignore[override]
+        self, source: Any, info: Info[Context, Any], **kwargs: Any
+    ) -> bool:
         actor = info.context.op.actor
         if actor is None:
             raise unauthenticated()
@@ -59,25 +51,7 @@ class CanReadNotes(Can):
             return True
         if await loaders.break_glass_by_patient_id(info).load(source.pk):
             return True
-        error = forbidden()
-        _record_denial(info, "ClinicalNote", source.pk, error)
-        raise error
-
-
-def _record_denial(
-    info: Info[Context, Any], audit_type: str, patient_id: int, error: GraphQLError
-) -> None:
-    actor = info.context.op.actor
-    if actor is not None and (error.extensions or {}).get("code") == "FORBIDDEN":
-        trail.record(
-            info.context.op.session,
-            actor,
-            "read",
-            audit_type,
-            None,
-            patient_id=patient_id,
-            outcome="denied",
-        )
+        self.refuse(source, info)
 
 
 @strawberry.type

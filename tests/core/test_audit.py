@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import subprocess
 import sys
@@ -364,6 +365,24 @@ async def test_deleting_an_event_from_the_middle_breaks_the_chain(client, runtim
     assert (report.ok, report.first_bad_seq, report.checked) == (False, victim, victim - 1)
 
 
+async def test_a_recorded_head_catches_events_cut_off_the_end(client, runtime):
+    # given a head recorded outside the database
+    await create_patient_record(client)
+    async with runtime.sessions() as session:
+        before = await trail.verify(session)
+    head = (before.checked, before.head_hash)
+    await allow_tampering(runtime)
+    # when the newest events are deleted
+    await execute_sql(runtime, f"DELETE FROM audit_events WHERE seq >= {head[0] - 1}")
+    async with runtime.sessions() as session:
+        alone = await trail.verify(session)
+        anchored = await trail.verify(session, head)
+    # then the chain alone cannot tell, the recorded head can
+    assert alone.ok and alone.checked == head[0] - 2
+    assert (anchored.ok, anchored.first_bad_seq) == (False, head[0] - 1)
+    assert "cut short" in (anchored.problem or "")
+
+
 async def test_a_forged_event_with_a_recomputed_hash_breaks_the_link_after_it(client, runtime):
     # given
     await create_patient_record(client)
@@ -616,3 +635,22 @@ async def test_an_expired_break_glass_grant_opens_nothing(client, runtime):
         runtime, request_id=response.headers["x-request-id"], resource_type="ClinicalNote"
     )
     assert [(e.outcome, e.break_glass) for e in events] == [("denied", False)]
+
+
+async def test_a_refused_root_field_is_recorded_as_denied(client, runtime):
+    # given a role with no right to patient data
+    stock = await client.login("inventory_manager")
+    # when it asks for patients and for the audit trail
+    body = await stock.execute("{ patients(first: 5) { totalCount } }")
+    trail_body = await stock.execute("{ auditEvents(first: 1) { totalCount } }")
+    # then both are refused, and each refusal is in the trail with who asked for what
+    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert trail_body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    denied = await audit_rows(runtime, outcome="denied")
+    assert [
+        (e.actor_username, e.resource_type, e.action, json.loads(e.detail)) for e in denied
+    ] == [
+        ("inventory_manager", "patient", "read", {"field": "patients"}),
+        ("inventory_manager", "audit_event", "read", {"field": "auditEvents"}),
+    ]
+    assert all(e.ip == CLIENT_IP and e.request_id for e in denied)
