@@ -39,6 +39,7 @@ schema: $(VENV)/.installed
 ## bench: print SQL statement counts and timing ratios
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m bench.nested_patients
+	$(BIN)/python -m bench.slots
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
