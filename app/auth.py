@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import hashlib
 import secrets
@@ -66,11 +67,16 @@ class Authenticator:
     def hash_password(self, password: str) -> str:
         return self.hasher.hash(password)
 
-    def _password_matches(self, password_hash: str, password: str) -> bool:
-        try:
-            return self.hasher.verify(password_hash, password)
-        except (VerificationError, InvalidHashError):
-            return False
+    async def _password_matches(self, password_hash: str, password: str) -> bool:
+        """argon2 is slow on purpose (~0.1 s): it runs off the event loop."""
+
+        def verify() -> bool:
+            try:
+                return self.hasher.verify(password_hash, password)
+            except (VerificationError, InvalidHashError):
+                return False
+
+        return await asyncio.to_thread(verify)
 
     # access tokens -----------------------------------------------------------------------
     def issue_access_token(self, user: User, now: datetime) -> tuple[str, datetime]:
@@ -117,7 +123,7 @@ class Authenticator:
         return actor, expires_at
 
     # sessions ----------------------------------------------------------------------------
-    async def _issue(
+    def _issue(
         self,
         session: AsyncSession,
         user: User,
@@ -157,11 +163,16 @@ class Authenticator:
         (FOR UPDATE; SQLite's BEGIN IMMEDIATE serializes anyway) so that concurrent guesses
         cannot overwrite each other's count and slip past the lockout.
         """
-        user = await session.scalar(
-            select(User)
-            .options(selectinload(User.roles))
-            .where(User.username == username)
-            .with_for_update(of=User)
+        plausible = 0 < len(username) <= 64 and "\x00" not in username
+        user = (
+            await session.scalar(
+                select(User)
+                .options(selectinload(User.roles))
+                .where(User.username == username)
+                .with_for_update(of=User)
+            )
+            if plausible
+            else None
         )
         now = utcnow()  # after the wait for the row
         actor = Actor(
@@ -172,11 +183,11 @@ class Authenticator:
             request_id=request_id,
         )
         if user is None or not user.is_active:
-            self._password_matches(self._dummy_hash, password)  # same cost as a real check
+            await self._password_matches(self._dummy_hash, password)  # same cost as a real check
             return self._refuse(session, actor, AuthError.INVALID_CREDENTIALS)
         if user.locked_until and user.locked_until > now:
             return self._refuse(session, actor, AuthError.ACCOUNT_LOCKED)
-        if not self._password_matches(user.password_hash, password):
+        if not await self._password_matches(user.password_hash, password):
             user.failed_login_count += 1
             if user.failed_login_count >= self.settings.lockout_threshold:
                 user.locked_until = now + timedelta(minutes=self.settings.lockout_minutes)
@@ -184,13 +195,13 @@ class Authenticator:
                 trail.record(session, actor, "lock", "User", user.id)
             return self._refuse(session, actor, AuthError.INVALID_CREDENTIALS)
         if self.hasher.check_needs_rehash(user.password_hash):
-            user.password_hash = self.hash_password(password)
+            user.password_hash = await asyncio.to_thread(self.hash_password, password)
         user.failed_login_count = 0
         user.locked_until = None
         user.last_login_at = now
         trail.record(session, actor, "login", "User", user.id)
         session_expires_at = now + timedelta(hours=self.settings.session_max_hours)
-        tokens = await self._issue(session, user, str(uuid.uuid4()), session_expires_at, now)
+        tokens = self._issue(session, user, str(uuid.uuid4()), session_expires_at, now)
         return AuthResult(tokens=tokens)
 
     def _refuse(self, session: AsyncSession, actor: Actor, error: AuthError) -> AuthResult:
@@ -255,7 +266,7 @@ class Authenticator:
             return refuse("account_unavailable")
         stored.used_at = now
         trail.record(session, actor, "refresh", "Session", stored.family_id)
-        tokens = await self._issue(session, user, stored.family_id, stored.session_expires_at, now)
+        tokens = self._issue(session, user, stored.family_id, stored.session_expires_at, now)
         return AuthResult(tokens=tokens)
 
 

@@ -125,6 +125,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         host=args.host or settings.host,
         port=args.port or settings.port,
         log_level="info",
+        access_log=False,  # our own access log (app/main.py) leaves query strings out
         proxy_headers=False,
     )
     return 0

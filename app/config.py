@@ -66,6 +66,7 @@ class Settings(BaseSettings):
     max_aliases: int = 30
     max_tokens: int = 2000
     max_page_size: int = 100
+    # Both default to on in development and test, and to off in production.
     introspection: bool = True
     graphiql: bool = True
     cors_origins: list[str] = Field(default_factory=list)
@@ -75,6 +76,10 @@ class Settings(BaseSettings):
         dev_secrets = (
             self.jwt_secret == _DEV_JWT_SECRET or self.field_encryption_key == _DEV_FIELD_KEY
         )
+        if self.environment == "production":
+            for exploratory in ("introspection", "graphiql"):
+                if exploratory not in self.model_fields_set:
+                    setattr(self, exploratory, False)
         if self.environment == "production" and dev_secrets:
             raise ValueError(
                 "PRACTICE_JWT_SECRET and PRACTICE_FIELD_ENCRYPTION_KEY must be set in production"

@@ -14,10 +14,11 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 from app.config import Settings
+from app.errors import CommonError, DomainError
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -74,6 +75,38 @@ class Timestamped:
 
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_text_that_does_not_fit(session: Session, _context: Any, _instances: Any) -> None:
+    """Text longer than its column, or holding NUL, is the caller's fault on every database.
+
+    PostgreSQL would refuse it with an error mid-transaction, SQLite would store it as given;
+    here it becomes a domain error naming the field, before any SQL is sent.
+    """
+    for row in [*session.new, *session.dirty]:
+        for column in row.__table__.columns:
+            value = getattr(row, column.key, None)
+            if not isinstance(value, str):
+                continue
+            length = getattr(column.type, "length", None)
+            if "\x00" in value:
+                raise DomainError(
+                    CommonError.INVALID_INPUT,
+                    f"{column.key} holds a NUL character",
+                    [_camel(column.key)],
+                )
+            if length is not None and len(value) > length:
+                raise DomainError(
+                    CommonError.INVALID_INPUT,
+                    f"{column.key} is longer than {length} characters",
+                    [_camel(column.key)],
+                )
 
 
 def create_engine(settings: Settings, **kwargs: Any) -> AsyncEngine:

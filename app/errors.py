@@ -9,7 +9,6 @@ from collections.abc import Sequence
 class CommonError(enum.StrEnum):
     NOT_FOUND = "NOT_FOUND"
     INVALID_INPUT = "INVALID_INPUT"
-    FORBIDDEN = "FORBIDDEN"
 
 
 class DomainError(Exception):

@@ -6,11 +6,13 @@ import asyncio
 import contextlib
 import logging
 import re
+import time
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
 from cross_web import HTTPException  # strawberry's HTTP views raise this one
+from graphql import GraphQLError
 from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -38,11 +40,14 @@ from schema.context import Context
 from schema.extensions import shape_error
 
 logger = logging.getLogger("practice")
+access_log = logging.getLogger("practice.access")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
 class RequestId:
-    """Gives each HTTP request an id (a caller's sane X-Request-ID is kept) and echoes it back."""
+    """Gives each HTTP request an id (a caller's sane X-Request-ID is kept), echoes it back, and
+    writes the access log: method, path, status, time and id, never the query string (a GET
+    query carries GraphQL variables, a calendar URL its secret token)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -54,13 +59,26 @@ class RequestId:
         given = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
         request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
+        started, status = time.perf_counter(), 500
 
         async def send_with_id(message: Message) -> None:
+            nonlocal status
             if message["type"] == "http.response.start":
+                status = message["status"]
                 message.setdefault("headers", []).append((b"x-request-id", request_id.encode()))
             await send(message)
 
-        await self.app(scope, receive, send_with_id)
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            access_log.info(
+                "%s %s %s %.1fms request_id=%s",
+                scope["method"],
+                scope["path"],
+                status,
+                (time.perf_counter() - started) * 1000,
+                request_id,
+            )
 
 
 class GraphQLApp(GraphQL[Context, None]):
@@ -115,6 +133,15 @@ class GraphQLApp(GraphQL[Context, None]):
         Refused before anything runs: a mutation over GET with 405 Method Not Allowed (POST
         would do), any other operation type with 400.
         """
+        if _holds_nul(request_data.query) or _holds_nul(request_data.variables):
+            return ExecutionResult(
+                data=None,
+                errors=[
+                    GraphQLError(
+                        "Text may not hold a NUL character.", extensions={"code": "BAD_USER_INPUT"}
+                    )
+                ],
+            )
         method = request_adapter.method
         allowed = (
             {OperationType.QUERY}
@@ -157,6 +184,8 @@ class GraphQLApp(GraphQL[Context, None]):
         authorization = params.get("Authorization") or params.get("authorization")
         if not authorization and params.get("token"):
             authorization = f"Bearer {params['token']}"
+        if authorization is not None and not isinstance(authorization, str):
+            raise ConnectionRejectionError()
         try:
             actor, expires = self._actor(context.connection, authorization)
         except InvalidToken as exc:
@@ -166,6 +195,20 @@ class GraphQLApp(GraphQL[Context, None]):
         context.actor, context.token_expires_at = actor, expires
         _close_when_expired(context)
         return None
+
+
+_NUL_ESCAPE = re.compile(r"\\u0000", re.IGNORECASE)
+
+
+def _holds_nul(value: Any) -> bool:
+    """NUL in any string of a request (no database stores it; PostgreSQL errors on it)."""
+    if isinstance(value, str):
+        return "\x00" in value or bool(_NUL_ESCAPE.search(value))
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(v) for v in value)
+    return False
 
 
 def _close_when_expired(context: Context) -> None:

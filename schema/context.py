@@ -18,7 +18,6 @@ from typing import Any, TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import HTTPConnection
 from strawberry.dataloader import DataLoader
-from strawberry.types import Info
 
 from app import transaction
 from app.audit import trail
@@ -139,7 +138,3 @@ def begin_operation(context: Context) -> None:
     """Each operation runs in a task of its own (an HTTP request, a WebSocket operation), so the
     value lives as long as that task; it is left set for error logging after the operation."""
     _operation.set(Operation(context))
-
-
-def op(info: Info[Context, Any]) -> Operation:
-    return info.context.op

@@ -35,18 +35,19 @@ class Connection(Generic[T]):
     total_count: int
 
 
-def encode_cursor(offset: int) -> str:
-    return base64.b64encode(f"{_PREFIX}{offset}".encode()).decode()
+def encode_cursor(number: int, prefix: str = _PREFIX) -> str:
+    return base64.b64encode(f"{prefix}{number}".encode()).decode()
 
 
-def decode_cursor(cursor: str) -> int:
+def decode_cursor(cursor: str, prefix: str = _PREFIX, maximum: int = _MAX_OFFSET) -> int:
+    """The number in a cursor of this kind (an offset, or another connection's key)."""
     try:
         raw = base64.b64decode(cursor.encode(), validate=True).decode()
-        number = raw[len(_PREFIX) :]
-        if raw.startswith(_PREFIX) and number.isascii() and number.isdigit():
-            offset = int(number)
-            if offset <= _MAX_OFFSET:
-                return offset
+        number = raw[len(prefix) :]
+        if raw.startswith(prefix) and number.isascii() and number.isdigit():
+            value = int(number)
+            if value <= maximum:
+                return value
     except ValueError:
         pass
     raise GraphQLError("Invalid cursor.", extensions={"code": "BAD_USER_INPUT"})

@@ -62,7 +62,7 @@ def record(
     event = {
         "occurred_at": utcnow(),
         "actor_user_id": actor.user_id,
-        "actor_username": actor.username,
+        "actor_username": actor.username.replace("\x00", "")[:64],  # a login may name anything
         "actor_roles": ",".join(actor.roles),
         "action": action,
         "resource_type": resource_type,

@@ -11,7 +11,6 @@ import simple_icd_10_cm as cm
 class Icd10Code:
     code: str  # dotted form, e.g. E11.9
     description: str
-    billable: bool  # a leaf code; claims need one
 
 
 def lookup(raw: str) -> Icd10Code | None:
@@ -25,4 +24,4 @@ def lookup(raw: str) -> Icd10Code | None:
     if cm.is_chapter(candidate) or cm.is_block(candidate):
         return None
     dotted = cm.add_dot(candidate) if "." not in candidate else candidate
-    return Icd10Code(dotted, cm.get_description(candidate), cm.is_leaf(candidate))
+    return Icd10Code(dotted, cm.get_description(candidate))

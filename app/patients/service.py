@@ -72,8 +72,8 @@ FIELD_PATHS: dict[str, list[str]] = {
     "language": ["language"],
 }
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_POSTAL = re.compile(r"^\d{5}(-\d{4})?$")
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_POSTAL = re.compile(r"^[0-9]{5}(-[0-9]{4})?$")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def _camel(name: str) -> str:
@@ -135,7 +135,7 @@ def _clean_demographics(fields: dict[str, Any], settings: Settings) -> dict[str,
     if (email := clean.get("email")) is not None and not _EMAIL.match(email):
         raise DomainError(PatientError.INVALID_EMAIL, "Email address is not valid.", ["email"])
     if (phone := clean.get("phone")) is not None:
-        digits = re.sub(r"\D", "", phone)
+        digits = re.sub(r"[^0-9]", "", phone)  # ASCII digits only: no full-width look-alikes
         if not 10 <= len(digits) <= 15:
             raise DomainError(PatientError.INVALID_PHONE, "Phone needs 10 to 15 digits.", ["phone"])
     if (state := clean.get("state")) is not None:
@@ -158,7 +158,7 @@ def normalize_ssn(raw: str) -> str:
     """Nine digits that the SSA could have issued, or a domain error."""
     digits = re.sub(r"[\s-]", "", raw)
     invalid = DomainError(PatientError.INVALID_SSN, "Not a valid social security number.", ["ssn"])
-    if not re.fullmatch(r"\d{9}", digits):
+    if not re.fullmatch(r"[0-9]{9}", digits):
         raise invalid
     area, group, serial = digits[:3], digits[3:5], digits[5:]
     if area in ("000", "666") or area.startswith("9") or group == "00" or serial == "0000":
@@ -633,10 +633,6 @@ async def add_note_addendum(
         body=body,
         amends_note_id=original.id,
     )
-
-
-async def get_note_patient_id(session: AsyncSession, note_id: int) -> int | None:
-    return await session.scalar(select(Note.patient_id).where(Note.id == note_id))
 
 
 # break-glass -----------------------------------------------------------------------------------

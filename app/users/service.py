@@ -57,10 +57,3 @@ async def get_user(session: AsyncSession, user_id: int) -> User | None:
     return await session.scalar(
         select(User).options(selectinload(User.roles)).where(User.id == user_id)
     )
-
-
-async def users_by_id(session: AsyncSession, ids: list[int]) -> dict[int, User]:
-    rows = await session.scalars(
-        select(User).options(selectinload(User.roles)).where(User.id.in_(ids))
-    )
-    return {user.id: user for user in rows.all()}

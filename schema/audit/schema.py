@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import strawberry
@@ -17,7 +15,7 @@ from app.audit import queries
 from app.audit.models import AuditEvent as AuditEventModel
 from schema.context import Context
 from schema.ids import key, to_global
-from schema.pagination import Connection, Edge, PageInfo, page
+from schema.pagination import Connection, Edge, PageInfo, decode_cursor, encode_cursor, page
 from schema.permissions import can
 
 _CURSOR_PREFIX = "audit:"
@@ -28,19 +26,12 @@ def _bad_input(message: str) -> GraphQLError:
 
 
 def _encode_cursor(seq: int) -> str:
-    return base64.b64encode(f"{_CURSOR_PREFIX}{seq}".encode()).decode()
+    return encode_cursor(seq, _CURSOR_PREFIX)
 
 
 def _decode_cursor(cursor: str) -> int:
     """A cursor names an event (its seq): the next page starts below it, however the trail grew."""
-    try:
-        raw = base64.b64decode(cursor.encode(), validate=True).decode()
-    except (binascii.Error, UnicodeDecodeError):
-        raw = ""
-    seq = raw.removeprefix(_CURSOR_PREFIX)
-    if not raw.startswith(_CURSOR_PREFIX) or not seq.isdigit():
-        raise _bad_input("Invalid cursor.")
-    return int(seq)
+    return decode_cursor(cursor, _CURSOR_PREFIX, 2**63 - 1)
 
 
 def _patient_pk(global_id: relay.GlobalID) -> int:
@@ -51,9 +42,14 @@ def _patient_pk(global_id: relay.GlobalID) -> int:
 
 
 def _instant(value: datetime | None, name: str) -> datetime | None:
-    if value is not None and value.tzinfo is None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
         raise _bad_input(f"`{name}` needs a UTC offset, e.g. 2026-01-31T09:00:00+00:00.")
-    return value
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise _bad_input(f"`{name}` is out of range.") from None
 
 
 @strawberry.type

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
+from graphql import GraphQLError
 from strawberry import relay
 from strawberry.types import Info
 
@@ -43,6 +44,10 @@ class PatientQueries:
     ) -> Connection[PatientNode]:
         op = info.context.op
         window = page(first, after, info.context.runtime.settings.max_page_size)
+        if search and (len(search) > 200 or "\x00" in search):
+            raise GraphQLError(
+                "Search with at most 200 characters.", extensions={"code": "BAD_USER_INPUT"}
+            )
         async with op.db() as session:
             rows, total = await service.search_patients(
                 session, op.staff, search, window.offset, window.limit
