@@ -254,11 +254,7 @@ class Authenticator:
         if stored.revoked_at is not None:
             return refuse("revoked")
         if stored.used_at is not None:
-            await session.execute(
-                update(RefreshToken)
-                .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
-                .values(revoked_at=now)
-            )
+            await _revoke_family(session, family_id, now)
             return refuse("replayed")
         if stored.expires_at <= now:
             return refuse("expired")
@@ -268,6 +264,32 @@ class Authenticator:
         trail.record(session, actor, "refresh", "Session", stored.family_id)
         tokens = self._issue(session, user, stored.family_id, stored.session_expires_at, now)
         return AuthResult(tokens=tokens)
+
+    async def logout(
+        self,
+        session: AsyncSession,
+        refresh_token: str,
+        ip: str | None,
+        request_id: str | None = None,
+    ) -> bool:
+        """End the session a refresh token belongs to (every token of it); False if none."""
+        stored = await session.scalar(
+            select(RefreshToken).where(RefreshToken.token_hash == _sha256(refresh_token))
+        )
+        if stored is None or stored.revoked_at is not None:
+            return False
+        await _revoke_family(session, stored.family_id, utcnow())
+        actor = Actor(user_id=stored.user_id, username="", ip=ip, request_id=request_id)
+        trail.record(session, actor, "logout", "Session", stored.family_id)
+        return True
+
+
+async def _revoke_family(session: AsyncSession, family_id: str, now: datetime) -> None:
+    await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
 
 
 def _sha256(value: str) -> str:

@@ -36,6 +36,12 @@ class AuthPayload:
 
 
 @strawberry.type
+class LogoutPayload:
+    ok: bool
+    user_errors: list[UserError]
+
+
+@strawberry.type
 class Me:
     username: str
     full_name: str
@@ -85,6 +91,25 @@ class UserMutations:
         return await _authenticate(
             info, lambda s, ip, rid: auth.login(s, input.username, input.password, ip, rid)
         )
+
+    @strawberry.mutation(
+        extensions=guard(Public()),
+        description="End the session of a refresh token: none of its tokens works again.",
+    )
+    async def logout(self, info: Info[Context, Any], input: RefreshTokenInput) -> LogoutPayload:
+        op = info.context.op
+        async with op.transaction() as session:
+            ended = await info.context.runtime.authenticator.logout(
+                session, input.refresh_token, info.context.ip, op.request_id
+            )
+        if ended:
+            return LogoutPayload(ok=True, user_errors=[])
+        error = UserError(
+            field=["refreshToken"],
+            code=ErrorCode["INVALID_REFRESH_TOKEN"],
+            message="No open session has this token.",
+        )
+        return LogoutPayload(ok=False, user_errors=[error])
 
     @strawberry.mutation(
         extensions=guard(Public()),

@@ -406,3 +406,29 @@ async def test_refreshes_are_audited(client, runtime):
         (nurse.id, "replayed", "refresh-replay-0002", "203.0.113.7"),
     ]
     assert len({e.resource_id for e in events}) == 1  # the session (token family)
+
+
+LOGOUT = """
+mutation Logout($token: String!) {
+  logout(input: {refreshToken: $token}) { ok userErrors { field code } }
+}
+"""
+
+
+async def test_logout_ends_the_session_and_only_that_session(client):
+    # given two sessions of one user
+    anonymous = GraphQLClient(client.http)
+    first = (await anonymous.data(LOGIN, username="nurse", password="demo"))["login"]
+    second = (await anonymous.data(LOGIN, username="nurse", password="demo"))["login"]
+    rotated = (await anonymous.data(REFRESH, token=first["refreshToken"]))["refreshToken"]
+    # when the first session logs out with its current refresh token
+    out = (await anonymous.data(LOGOUT, token=rotated["refreshToken"]))["logout"]
+    again = (await anonymous.data(LOGOUT, token=rotated["refreshToken"]))["logout"]
+    # then none of its tokens refreshes any more, and the other session still does
+    assert out == {"ok": True, "userErrors": []}
+    assert again["userErrors"] == [{"field": ["refreshToken"], "code": "INVALID_REFRESH_TOKEN"}]
+    for token in (first["refreshToken"], rotated["refreshToken"]):
+        refused = (await anonymous.data(REFRESH, token=token))["refreshToken"]
+        assert [e["code"] for e in refused["userErrors"]] == ["INVALID_REFRESH_TOKEN"]
+    kept = (await anonymous.data(REFRESH, token=second["refreshToken"]))["refreshToken"]
+    assert kept["userErrors"] == []

@@ -19,7 +19,7 @@ from tests.fixtures.graphql import error_codes
 from tests.fixtures.patients import create_patient_record
 
 ROOT_TYPES = ("Query", "Mutation", "Subscription")
-PUBLIC_ROOT_FIELDS = {"login", "refresh_token"}
+PUBLIC_ROOT_FIELDS = {"login", "refresh_token", "logout"}
 SENSITIVE_PATIENT_FIELDS = ("ssn", "notes", "allergies", "problems", "coverages")
 CLINICIANS = {"provider", "nurse"}
 
