@@ -8,7 +8,9 @@ past the gap; an ambiguous fall-back time means its first occurrence.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from bisect import bisect_left
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -35,7 +37,25 @@ def aware(value: datetime, field: str) -> datetime:
             "Give a time with its UTC offset, e.g. 2026-01-31T09:00:00-05:00.",
             [field],
         )
-    return value.astimezone(UTC)
+    with in_range(field):
+        return value.astimezone(UTC)
+
+
+def out_of_range(field: str) -> DomainError:
+    return DomainError(
+        SchedulingError.INVALID_TIME_RANGE,
+        "Times must fall between the years 1 and 9999, a day's margin included.",
+        [field],
+    )
+
+
+@contextmanager
+def in_range(field: str) -> Iterator[None]:
+    """Date arithmetic past year 9999 or before year 1 (OverflowError) is a refused input."""
+    try:
+        yield
+    except OverflowError as exc:
+        raise out_of_range(field) from exc
 
 
 def instant(day: date, wall: time, tz: ZoneInfo) -> datetime:
@@ -86,11 +106,31 @@ def overlaps(a: Interval, b: Interval) -> bool:
 
 def cut(intervals: Sequence[Interval], duration: timedelta, window: Interval) -> list[Interval]:
     """Back-to-back slots of `duration` from the start of each free interval, inside `window`."""
-    slots: list[Interval] = []
+    return list(iter_cut(intervals, duration, window))
+
+
+def iter_cut(
+    intervals: Sequence[Interval], duration: timedelta, window: Interval
+) -> Iterator[Interval]:
+    """`cut`, lazily and in time order."""
     for start, end in merge(intervals):
         cursor = start
         while cursor + duration <= end:
             if cursor >= window[0] and cursor + duration <= window[1]:
-                slots.append((cursor, cursor + duration))
+                yield (cursor, cursor + duration)
             cursor += duration
-    return slots
+
+
+class Busy:
+    """Held intervals indexed for "does this interval overlap any of them?" in O(log n)."""
+
+    def __init__(self, intervals: Iterable[Interval]) -> None:
+        ordered = sorted(intervals)
+        self.starts = [start for start, _ in ordered]
+        self.max_ends: list[datetime] = []  # the latest end among the first i+1 intervals
+        for _, end in ordered:
+            self.max_ends.append(max(end, self.max_ends[-1]) if self.max_ends else end)
+
+    def overlaps(self, slot: Interval) -> bool:
+        before_end = bisect_left(self.starts, slot[1])  # intervals starting before slot ends
+        return before_end > 0 and self.max_ends[before_end - 1] > slot[0]

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import enum
+import heapq
 import hmac
 import secrets
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import islice
 from typing import Any
 
 from sqlalchemy import and_, or_, select
@@ -56,6 +58,7 @@ class Change(enum.StrEnum):
 
 
 EXCLUSION_VIOLATION = "23P01"
+MAX_ID = 2**31 - 1  # the largest primary key (PostgreSQL integer)
 
 # Which status each lifecycle step moves from, and to.
 TRANSITIONS: dict[str, tuple[tuple[AppointmentStatus, ...], AppointmentStatus]] = {
@@ -70,6 +73,23 @@ RESCHEDULABLE = (AppointmentStatus.PROPOSED, AppointmentStatus.BOOKED)
 def npi_is_valid(npi: str) -> bool:
     """An NPI is 10 digits whose last is the Luhn check digit of '80840' + the first nine."""
     return len(npi) == 10 and npi.isdigit() and luhn_check_digit("80840" + npi[:9]) == int(npi[9])
+
+
+async def _add_unique(
+    session: AsyncSession,
+    actor: Actor,
+    row: Any,
+    resource_type: str,
+    message: str,
+    field: str,
+) -> Any:
+    """Insert a row whose name must be unique; losing a race to a concurrent insert of the same
+    name (after the check above passed) is NAME_TAKEN, not a server error."""
+    try:
+        async with session.begin_nested():
+            return await trail.add_created(session, actor, row, resource_type)
+    except IntegrityError as exc:
+        raise DomainError(SchedulingError.NAME_TAKEN, message, [field]) from exc
 
 
 async def _get(session: AsyncSession, model: Any, id_: int, what: str, field: str) -> Any:
@@ -95,7 +115,9 @@ async def create_location(
             SchedulingError.NAME_TAKEN, f"A location named {name!r} exists.", ["name"]
         )
     location = Location(name=name, timezone=timezone, address=address, phone=phone)
-    return await trail.add_created(session, actor, location, "Location")
+    return await _add_unique(
+        session, actor, location, "Location", f"A location named {name!r} exists.", "name"
+    )
 
 
 async def create_room(
@@ -127,7 +149,9 @@ async def create_provider(
     provider = Provider(
         user_id=user_id, npi=npi, specialty=specialty, calendar_token=secrets.token_urlsafe(24)
     )
-    return await trail.add_created(session, actor, provider, "Provider")
+    return await _add_unique(
+        session, actor, provider, "Provider", "The user or the NPI is a provider already.", "npi"
+    )
 
 
 async def create_appointment_type(
@@ -153,7 +177,9 @@ async def create_appointment_type(
         bookable_online=bookable_online,
         room_type=room_type,
     )
-    return await trail.add_created(session, actor, kind, "AppointmentType")
+    return await _add_unique(
+        session, actor, kind, "AppointmentType", f"A type named {name!r} exists.", "name"
+    )
 
 
 async def add_weekly_availability(
@@ -237,19 +263,27 @@ class _Calendar:
     exceptions: list[AvailabilityException]
     held: list[Appointment]
     rooms: list[Room]
+    _templates_by_day: dict[tuple[int, int, int], list[AvailabilityTemplate]] = field(
+        init=False, default_factory=dict
+    )
+    _room_busy: dict[int, av.Busy] = field(init=False, default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for t in self.templates:
+            key = (t.provider_id, t.location_id, t.weekday)
+            self._templates_by_day.setdefault(key, []).append(t)
+        by_room: dict[int, list[av.Interval]] = defaultdict(list)
+        for a in self.held:
+            if a.room_id is not None:
+                by_room[a.room_id].append((a.starts_at, a.ends_at))
+        self._room_busy = {room_id: av.Busy(busy) for room_id, busy in by_room.items()}
 
     def working(self, provider_id: int, location_id: int, window: av.Interval) -> list[av.Interval]:
         """The provider's hours at the location (templates plus extra hours, minus time off)."""
         tz = av.zone(self.locations[location_id].timezone)
         hours: list[av.Interval] = []
         for day in av.local_dates(window[0] - timedelta(days=1), window[1] + timedelta(days=1), tz):
-            for t in self.templates:
-                if (t.provider_id, t.location_id, t.weekday) != (
-                    provider_id,
-                    location_id,
-                    day.weekday(),
-                ):
-                    continue
+            for t in self._templates_by_day.get((provider_id, location_id, day.weekday()), ()):
                 if (t.valid_from and day < t.valid_from) or (t.valid_until and day > t.valid_until):
                     continue
                 hours.append((av.instant(day, t.start_time, tz), av.instant(day, t.end_time, tz)))
@@ -286,12 +320,16 @@ class _Calendar:
                 continue
             if wanted is not None and room.id != wanted:
                 continue
-            busy = [
-                (a.starts_at, a.ends_at)
+            if ignore is None:
+                busy = self._room_busy.get(room.id)
+                if busy is None or not busy.overlaps(slot):
+                    return room
+                continue
+            if not any(
+                av.overlaps(slot, (a.starts_at, a.ends_at))
                 for a in self.held
                 if a.room_id == room.id and a.id != ignore
-            ]
-            if not any(av.overlaps(slot, b) for b in busy):
+            ):
                 return room
         return None
 
@@ -365,6 +403,32 @@ async def available_slots(
 ) -> list[Slot]:
     """Free slots of the type's length, from templates minus exceptions minus held time;
     times are given in the location's time zone."""
+    with av.in_range("to"):
+        return await _available_slots(
+            session,
+            appointment_type_id=appointment_type_id,
+            starts=starts,
+            ends=ends,
+            provider_ids=provider_ids,
+            location_id=location_id,
+            now=now,
+            limit=limit,
+        )
+
+
+async def _available_slots(
+    session: AsyncSession,
+    *,
+    appointment_type_id: int,
+    starts: datetime,
+    ends: datetime,
+    provider_ids: Sequence[int] | None = None,
+    location_id: int | None = None,
+    now: datetime | None = None,
+    limit: int = 500,
+) -> list[Slot]:
+    """Free slots of the type's length, from templates minus exceptions minus held time;
+    times are given in the location's time zone."""
     kind = await _get(
         session, AppointmentType, appointment_type_id, "Appointment type", "appointmentTypeId"
     )
@@ -393,7 +457,7 @@ async def available_slots(
         session, provider_ids, window, [location_id] if location_id is not None else None
     )
     duration = timedelta(minutes=kind.duration_minutes)
-    slots: list[Slot] = []
+    streams: list[Iterator[Slot]] = []
     for provider_id in provider_ids:
         for loc_id in sorted(
             {t.location_id for t in calendar.templates if t.provider_id == provider_id}
@@ -410,26 +474,38 @@ async def available_slots(
             free = av.subtract(
                 calendar.working(provider_id, loc_id, window), calendar.provider_busy(provider_id)
             )
-            for start, end in av.cut(free, duration, window):
-                room = (
-                    calendar.free_room(loc_id, kind.room_type, (start, end))
-                    if kind.room_type
-                    else None
-                )
-                if kind.room_type and room is None:
-                    continue
-                tz = av.zone(calendar.locations[loc_id].timezone)
-                slots.append(
-                    Slot(
-                        provider_id,
-                        loc_id,
-                        start.astimezone(tz),
-                        end.astimezone(tz),
-                        room.id if room else None,
-                    )
-                )
-    slots.sort(key=lambda s: (s.starts_at, s.provider_id))
-    return slots[:limit]
+            streams.append(_free_slots(calendar, provider_id, loc_id, kind, free, duration, window))
+    # Each stream is in time order, so merging them in (start, provider) order -- ties in
+    # stream order, as a stable sort of them all would give -- can stop at `limit`.
+    return list(islice(heapq.merge(*streams, key=lambda s: (s.starts_at, s.provider_id)), limit))
+
+
+def _free_slots(
+    calendar: _Calendar,
+    provider_id: int,
+    location_id: int,
+    kind: AppointmentType,
+    free: Sequence[av.Interval],
+    duration: timedelta,
+    window: av.Interval,
+) -> Iterator[Slot]:
+    """The provider's free slots at the location, in time order, each with a room if needed."""
+    tz = av.zone(calendar.locations[location_id].timezone)
+    for start, end in av.iter_cut(free, duration, window):
+        room = (
+            calendar.free_room(location_id, kind.room_type, (start, end))
+            if kind.room_type
+            else None
+        )
+        if kind.room_type and room is None:
+            continue
+        yield Slot(
+            provider_id,
+            location_id,
+            start.astimezone(tz),
+            end.astimezone(tz),
+            room.id if room else None,
+        )
 
 
 # booking ---------------------------------------------------------------------------------------
@@ -468,6 +544,28 @@ async def _place(
     ignore: int | None = None,
 ) -> tuple[datetime, int | None]:
     """Check the time is within hours and free (provider and room); returns end and room."""
+    with av.in_range("startsAt"):
+        return await _check_place(
+            session,
+            provider_id=provider_id,
+            location_id=location_id,
+            kind=kind,
+            starts_at=starts_at,
+            room_id=room_id,
+            ignore=ignore,
+        )
+
+
+async def _check_place(
+    session: AsyncSession,
+    *,
+    provider_id: int,
+    location_id: int,
+    kind: AppointmentType,
+    starts_at: datetime,
+    room_id: int | None,
+    ignore: int | None = None,
+) -> tuple[datetime, int | None]:
     starts_at = av.aware(starts_at, "startsAt")
     ends_at = starts_at + timedelta(minutes=kind.duration_minutes)
     if starts_at < utcnow() - timedelta(minutes=5):
@@ -577,14 +675,23 @@ async def book_appointment(
     await _flush_held(session)
     await reminders.schedule(session, settings, appointment, patient, kind)
     trail.record(session, actor, "create", "Appointment", appointment.id, patient_id=patient_id)
+    await waitlist.mark_booked(session, actor, appointment)
     _publish(session, appointment, Change.BOOKED, ["status", "startsAt", "endsAt"])
     return appointment
 
 
 async def _appointment(session: AsyncSession, appointment_id: int) -> Appointment:
-    appointment: Appointment = await _get(
-        session, Appointment, appointment_id, "Appointment", "appointmentId"
+    """The appointment, locked until the transaction ends (FOR UPDATE on PostgreSQL; SQLite's
+    BEGIN IMMEDIATE already serializes writers), so concurrent status changes cannot both read
+    the old status and the later one overwrite the first."""
+    appointment = await session.scalar(
+        select(Appointment)
+        .where(Appointment.id == appointment_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     )
+    if appointment is None:
+        raise NotFound("Appointment", ["appointmentId"])
     return appointment
 
 
@@ -613,6 +720,7 @@ async def reschedule_appointment(
         "providerId": appointment.provider_id,
         "locationId": appointment.location_id,
     }
+    freed = waitlist.FreedTime.of(appointment)
     provider_id = provider_id or appointment.provider_id
     location_id = location_id or appointment.location_id
 
@@ -667,6 +775,11 @@ async def reschedule_appointment(
         detail={"changed": changed},
     )
     _publish(session, appointment, Change.RESCHEDULED, changed, previous)
+    if appointment.provider_id != freed.provider_id or not av.overlaps(
+        (freed.starts_at, freed.ends_at), (appointment.starts_at, appointment.ends_at)
+    ):
+        # The old time is free again (a move within it frees only part of it: not offered).
+        await waitlist.offer_freed_time(session, actor, settings.practice_name, freed)
     return appointment
 
 
@@ -683,7 +796,7 @@ async def _transition(
         )
     previous = {"status": appointment.status.name}
     appointment.status = target
-    await session.flush()
+    await _flush_held(session)
     trail.record(
         session,
         actor,
@@ -715,6 +828,8 @@ async def mark_no_show(session: AsyncSession, actor: Actor, appointment_id: int)
         )
     appointment = await _transition(session, actor, appointment_id, "no_show", Change.NO_SHOW)
     await reminders.cancel(session, [appointment.id])
+    # Nothing is offered to the waitlist: a no-show has started, so what is left of its time
+    # is shorter than the visit type and cannot be booked as one.
     return appointment
 
 
@@ -727,7 +842,9 @@ async def cancel_appointment(
     appointment = await _transition(session, actor, appointment_id, "cancel", Change.CANCELLED)
     appointment.cancellation_reason = reason.strip()
     await reminders.cancel(session, [appointment.id])
-    await waitlist.offer_freed_time(session, actor, settings.practice_name, appointment)
+    await waitlist.offer_freed_time(
+        session, actor, settings.practice_name, waitlist.FreedTime.of(appointment)
+    )
     return appointment
 
 
@@ -836,15 +953,32 @@ async def reschedule_series(
     appointment_id: int,
     *,
     starts_at: datetime,
+    provider_id: int | None = None,
+    location_id: int | None = None,
+    room_id: int | None = None,
 ) -> list[Appointment]:
-    """Move this occurrence and every later one by the same shift of local wall time."""
+    """Move this occurrence and every later one by the same shift of local wall time; the
+    series keeps its provider, location and room (naming others is refused, not ignored)."""
+    for name, value in (
+        ("providerId", provider_id),
+        ("locationId", location_id),
+        ("roomId", room_id),
+    ):
+        if value is not None:
+            raise DomainError(
+                CommonError.INVALID_INPUT,
+                "A series moves in time only; move one occurrence (scope THIS) to change "
+                "its provider, location or room.",
+                [name],
+            )
     first = await _appointment(session, appointment_id)
     starts_at = av.aware(starts_at, "startsAt")
     location = await _get(session, Location, first.location_id, "Location", "locationId")
     tz = av.zone(location.timezone)
-    shift = starts_at.astimezone(tz).replace(tzinfo=None) - first.starts_at.astimezone(tz).replace(
-        tzinfo=None
-    )
+    with av.in_range("startsAt"):
+        shift = starts_at.astimezone(tz).replace(tzinfo=None) - first.starts_at.astimezone(
+            tz
+        ).replace(tzinfo=None)
     moved: dict[int, Appointment] = {}
     errors: dict[int, DomainError] = {}
     targets = list(enumerate(await _this_and_following(session, first)))
@@ -852,15 +986,13 @@ async def reschedule_series(
         # Later occurrences first: each then moves into time the series itself has left.
         targets.reverse()
     for index, appointment in targets:
-        local = appointment.starts_at.astimezone(tz).replace(tzinfo=None) + shift
         try:
+            with av.in_range("startsAt"):
+                local = appointment.starts_at.astimezone(tz).replace(tzinfo=None) + shift
+                moved_to = av.instant(local.date(), local.time(), tz)
             async with session.begin_nested():
                 moved[index] = await reschedule_appointment(
-                    session,
-                    actor,
-                    settings,
-                    appointment.id,
-                    starts_at=av.instant(local.date(), local.time(), tz),
+                    session, actor, settings, appointment.id, starts_at=moved_to
                 )
         except DomainError as error:
             error.field = ["occurrences", str(index), *(error.field or [])]
@@ -877,7 +1009,9 @@ async def day_schedule(
     """A location's day: providers with hours or appointments there, and their appointments."""
     location = await _get(session, Location, location_id, "Location", "locationId")
     tz = av.zone(location.timezone)
-    start, end = av.instant(day, time(0), tz), av.instant(day + timedelta(days=1), time(0), tz)
+    with av.in_range("date"):
+        start = av.instant(day, time(0), tz)
+        end = av.instant(day + timedelta(days=1), time(0), tz)
     appointments = list(
         (
             await session.scalars(
@@ -962,6 +1096,8 @@ async def calendar_feed(
     session: AsyncSession, provider_id: int, token: str, ip: str | None
 ) -> bytes | None:
     """The provider's iCalendar feed (30 days back, 180 ahead), or None for a wrong token."""
+    if not 1 <= provider_id <= MAX_ID:
+        return None
     provider = await session.get(Provider, provider_id)
     # Compared as bytes: compare_digest refuses str with non-ASCII characters.
     if provider is None or not hmac.compare_digest(
@@ -986,15 +1122,10 @@ async def calendar_feed(
     reader = Actor(
         user_id=None, username=f"calendar-feed:{provider_id}", roles=("calendar_feed",), ip=ip
     )
-    for appointment in rows:
-        trail.record(
-            session,
-            reader,
-            "read",
-            "Appointment",
-            appointment.id,
-            patient_id=appointment.patient_id,
-        )
+    # One event per fetch: calendar apps poll, and the feed names no patient.
+    trail.record(
+        session, reader, "read", "CalendarFeed", provider_id, detail={"appointments": len(rows)}
+    )
 
     async def by_ids(model: Any, ids: set[int]) -> dict[int, Any]:
         found = await session.scalars(select(model).where(model.id.in_(ids)))

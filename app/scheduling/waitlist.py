@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import or_, select
@@ -25,6 +26,31 @@ from app.scheduling.models import (
 )
 
 OFFERS_PER_OPENING = 3
+
+
+@dataclass(frozen=True)
+class FreedTime:
+    """Time an appointment no longer holds: its old time when moved, all of it when cancelled."""
+
+    appointment_id: int
+    patient_id: int
+    appointment_type_id: int
+    provider_id: int
+    location_id: int
+    starts_at: datetime
+    ends_at: datetime
+
+    @classmethod
+    def of(cls, appointment: Appointment) -> FreedTime:
+        return cls(
+            appointment.id,
+            appointment.patient_id,
+            appointment.appointment_type_id,
+            appointment.provider_id,
+            appointment.location_id,
+            appointment.starts_at,
+            appointment.ends_at,
+        )
 
 
 async def add_to_waitlist(
@@ -68,9 +94,9 @@ async def add_to_waitlist(
 
 
 async def offer_freed_time(
-    session: AsyncSession, actor: Actor, practice_name: str, freed: Appointment
+    session: AsyncSession, actor: Actor, practice_name: str, freed: FreedTime
 ) -> list[WaitlistEntry]:
-    """Offer a cancelled appointment's time to the first matching waiting patients."""
+    """Offer freed time to the first matching waiting patients."""
     if freed.starts_at <= utcnow():
         return []
     matches = list(
@@ -110,7 +136,7 @@ async def offer_freed_time(
             "WaitlistEntry",
             entry.id,
             patient_id=entry.patient_id,
-            detail={"appointmentId": freed.id},
+            detail={"appointmentId": freed.appointment_id},
         )
         if patient is None or not patient.email:
             continue
@@ -131,3 +157,29 @@ async def offer_freed_time(
             )
         )
     return matches
+
+
+async def mark_booked(session: AsyncSession, actor: Actor, appointment: Appointment) -> None:
+    """The patient booked the type they waited for at that location: their waiting (or
+    offered) entries for it are done."""
+    entries = (
+        await session.scalars(
+            select(WaitlistEntry).where(
+                WaitlistEntry.patient_id == appointment.patient_id,
+                WaitlistEntry.appointment_type_id == appointment.appointment_type_id,
+                WaitlistEntry.location_id == appointment.location_id,
+                WaitlistEntry.status.in_((WaitlistStatus.WAITING, WaitlistStatus.OFFERED)),
+            )
+        )
+    ).all()
+    for entry in entries:
+        entry.status = WaitlistStatus.BOOKED
+        trail.record(
+            session,
+            actor,
+            "update",
+            "WaitlistEntry",
+            entry.id,
+            patient_id=entry.patient_id,
+            detail={"status": WaitlistStatus.BOOKED.name, "appointmentId": appointment.id},
+        )

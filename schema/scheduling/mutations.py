@@ -321,7 +321,14 @@ class SchedulingMutations:
                 *await run_mutation(
                     info,
                     lambda s, a: service.reschedule_series(
-                        s, a, _settings(info), appointment_id(), starts_at=input.starts_at
+                        s,
+                        a,
+                        _settings(info),
+                        appointment_id(),
+                        starts_at=input.starts_at,
+                        provider_id=_optional(input.provider_id, "Provider", "providerId"),
+                        location_id=_optional(input.location_id, "Location", "locationId"),
+                        room_id=_optional(input.room_id, "Room", "roomId"),
                     ),
                 )
             )

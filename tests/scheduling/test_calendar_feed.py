@@ -1,6 +1,7 @@
 """A provider's iCalendar feed: a secret URL an admin hands out; visit type, place and time,
 never the patient."""
 
+import json
 from datetime import UTC
 from urllib.parse import quote
 
@@ -107,15 +108,24 @@ async def test_only_admins_read_the_feed_path_and_reading_the_feed_is_audited(ru
     # when the feed is read
     path = await _feed_path(client, clinic.provider_id)
     assert (await client.http.get(path)).status_code == 200
-    # then the trail says the feed read the visit, from where
+    # when it is polled again, with a second visit booked
+    await book(desk, clinic, patient, clinic.at(days_ahead(clinic, 2), 11))
+    assert (await client.http.get(path)).status_code == 200
+    # then the trail has one read of the feed per fetch (not one per visit), from where,
+    # with how many visits it held
     async with runtime.sessions() as session:
         reads = (
             await session.scalars(
-                select(AuditEvent).where(
-                    AuditEvent.actor_username == f"calendar-feed:{clinic.provider_pk}"
-                )
+                select(AuditEvent)
+                .where(AuditEvent.actor_username == f"calendar-feed:{clinic.provider_pk}")
+                .order_by(AuditEvent.seq)
             )
         ).all()
-    assert [(e.action, e.resource_type, e.resource_id, e.patient_id, e.ip) for e in reads] == [
-        ("read", "Appointment", str(pk_of(visit["id"])), patient_pk, "203.0.113.7")
+    assert [
+        (e.action, e.resource_type, e.resource_id, e.patient_id, e.ip, json.loads(e.detail or "{}"))
+        for e in reads
+    ] == [
+        ("read", "CalendarFeed", str(clinic.provider_pk), None, "203.0.113.7", {"appointments": n})
+        for n in (1, 2)
     ]
+    assert visit["id"] and patient_pk
