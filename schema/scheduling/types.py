@@ -11,20 +11,26 @@ from strawberry.types import Info
 
 from app.scheduling import models
 from app.scheduling.service import Change, appointments_by_id
-from app.users.models import User
 from schema.context import Context
 from schema.ids import to_global
 from schema.loaders import by_id
 from schema.nodes import node_resolver, plain_rows
 from schema.patients.loaders import patient_by_id, user_by_id
 from schema.patients.types import PatientNode, StaffMember
-from schema.permissions import can
+from schema.permissions import Can, can, guard
 
 AppointmentStatus = strawberry.enum(
     models.AppointmentStatus,
     description="FHIR AppointmentStatus; NOAPPOINTMENT is FHIR's noshow. BOOKED and ARRIVED "
     "hold time.",
 )
+
+
+class CanForAppointment(Can):
+    """Like Can, on a field of an Appointment: a refusal is recorded against its patient."""
+
+    def patient_of(self, source: Any) -> int | None:
+        return int(source.patient_id)
 
 
 @strawberry.type(name="Room")
@@ -68,7 +74,7 @@ class ProviderNode(relay.Node):
 
     @strawberry.field
     async def name(self, info: Info[Context, Any]) -> str:
-        user = await by_id(info, User).load(self.user_id)
+        user = await user_by_id(info).load(self.user_id)
         return user.full_name if user else ""
 
     @strawberry.field(
@@ -150,8 +156,13 @@ class AppointmentNode(Placed, relay.Node):
     starts_at: datetime
     ends_at: datetime
     status: AppointmentStatus  # type: ignore[valid-type]
-    reason: str | None
-    notes: str | None
+    reason: str | None = strawberry.field(
+        extensions=guard(CanForAppointment("appointment_detail", "read", "Appointment.reason")),
+        description="Why the patient comes: clinical, so not for billing roles.",
+    )
+    notes: str | None = strawberry.field(
+        extensions=guard(CanForAppointment("appointment_detail", "read", "Appointment.notes")),
+    )
     cancellation_reason: str | None
     series_id: relay.GlobalID | None
     patient_id: strawberry.Private[int]
