@@ -8,15 +8,18 @@ past the gap; an ambiguous fall-back time means its first occurrence.
 
 from __future__ import annotations
 
+import functools
 from bisect import bisect_left
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from app.errors import DomainError
 from app.scheduling.errors import SchedulingError
 
+F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
 Interval = tuple[datetime, datetime]
 
 
@@ -56,6 +59,20 @@ def in_range(field: str) -> Iterator[None]:
         yield
     except OverflowError as exc:
         raise out_of_range(field) from exc
+
+
+def refusing_out_of_range(field: str) -> Callable[[F], F]:
+    """`in_range` around a whole coroutine function."""
+
+    def wrap(function: F) -> F:
+        @functools.wraps(function)
+        async def guarded(*args: Any, **kwargs: Any) -> Any:
+            with in_range(field):
+                return await function(*args, **kwargs)
+
+        return guarded  # type: ignore[return-value]
+
+    return wrap
 
 
 def instant(day: date, wall: time, tz: ZoneInfo) -> datetime:

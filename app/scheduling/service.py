@@ -390,33 +390,8 @@ async def _calendar(
     return _Calendar(locations, templates, exceptions, held, rooms)
 
 
+@av.refusing_out_of_range("to")
 async def available_slots(
-    session: AsyncSession,
-    *,
-    appointment_type_id: int,
-    starts: datetime,
-    ends: datetime,
-    provider_ids: Sequence[int] | None = None,
-    location_id: int | None = None,
-    now: datetime | None = None,
-    limit: int = 500,
-) -> list[Slot]:
-    """Free slots of the type's length, from templates minus exceptions minus held time;
-    times are given in the location's time zone."""
-    with av.in_range("to"):
-        return await _available_slots(
-            session,
-            appointment_type_id=appointment_type_id,
-            starts=starts,
-            ends=ends,
-            provider_ids=provider_ids,
-            location_id=location_id,
-            now=now,
-            limit=limit,
-        )
-
-
-async def _available_slots(
     session: AsyncSession,
     *,
     appointment_type_id: int,
@@ -533,6 +508,7 @@ def _publish(
     )
 
 
+@av.refusing_out_of_range("startsAt")
 async def _place(
     session: AsyncSession,
     *,
@@ -544,28 +520,6 @@ async def _place(
     ignore: int | None = None,
 ) -> tuple[datetime, int | None]:
     """Check the time is within hours and free (provider and room); returns end and room."""
-    with av.in_range("startsAt"):
-        return await _check_place(
-            session,
-            provider_id=provider_id,
-            location_id=location_id,
-            kind=kind,
-            starts_at=starts_at,
-            room_id=room_id,
-            ignore=ignore,
-        )
-
-
-async def _check_place(
-    session: AsyncSession,
-    *,
-    provider_id: int,
-    location_id: int,
-    kind: AppointmentType,
-    starts_at: datetime,
-    room_id: int | None,
-    ignore: int | None = None,
-) -> tuple[datetime, int | None]:
     starts_at = av.aware(starts_at, "startsAt")
     ends_at = starts_at + timedelta(minutes=kind.duration_minutes)
     if starts_at < utcnow() - timedelta(minutes=5):

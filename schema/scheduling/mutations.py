@@ -116,6 +116,17 @@ def _many(result: list[Appointment] | None, errors: list[UserError]) -> Appointm
     )
 
 
+async def _step(
+    info: Info[Context, Any], input: AppointmentIdInput, step: Any
+) -> AppointmentPayload:
+    """One step of the visit's lifecycle (check-in, no-show, completion)."""
+    return _one(
+        *await run_mutation(
+            info, lambda s, a: step(s, a, pk(input.appointment_id, "Appointment", "appointmentId"))
+        )
+    )
+
+
 def _optional(global_id: Any, type_name: str, field: str) -> int | None:
     return pk(global_id, type_name, field) if global_id else None
 
@@ -376,40 +387,19 @@ class SchedulingMutations:
     async def check_in_appointment(
         self, info: Info[Context, Any], input: AppointmentIdInput
     ) -> AppointmentPayload:
-        return _one(
-            *await run_mutation(
-                info,
-                lambda s, a: service.check_in(
-                    s, a, pk(input.appointment_id, "Appointment", "appointmentId")
-                ),
-            )
-        )
+        return await _step(info, input, service.check_in)
 
     @strawberry.mutation(extensions=can("appointment", "check_in"))
     async def mark_no_show(
         self, info: Info[Context, Any], input: AppointmentIdInput
     ) -> AppointmentPayload:
-        return _one(
-            *await run_mutation(
-                info,
-                lambda s, a: service.mark_no_show(
-                    s, a, pk(input.appointment_id, "Appointment", "appointmentId")
-                ),
-            )
-        )
+        return await _step(info, input, service.mark_no_show)
 
     @strawberry.mutation(extensions=can("appointment", "complete"))
     async def complete_appointment(
         self, info: Info[Context, Any], input: AppointmentIdInput
     ) -> AppointmentPayload:
-        return _one(
-            *await run_mutation(
-                info,
-                lambda s, a: service.complete(
-                    s, a, pk(input.appointment_id, "Appointment", "appointmentId")
-                ),
-            )
-        )
+        return await _step(info, input, service.complete)
 
     @strawberry.mutation(extensions=can("appointment", "write"))
     async def add_to_waitlist(
