@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import DateTime, Enum, MetaData, event
 from sqlalchemy.engine import Dialect
@@ -18,7 +18,9 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 from app.config import Settings
-from app.errors import CommonError, DomainError
+from app.errors import CommonError, DomainError, NotFound
+
+R = TypeVar("R")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -59,6 +61,16 @@ def str_enum(cls: type[enum.Enum]) -> Enum:
         values_callable=lambda e: [m.value for m in e],
         name=cls.__name__.lower(),
     )
+
+
+async def get_or_not_found(
+    session: AsyncSession, model: type[R], id_: int, what: str, *field: str
+) -> R:
+    """The row with this primary key, or NOT_FOUND naming the input field that gave the id."""
+    row = await session.get(model, id_)
+    if row is None:
+        raise NotFound(what, list(field))
+    return row
 
 
 def utcnow() -> datetime:

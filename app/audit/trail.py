@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -23,6 +23,7 @@ from app.authz import Actor
 from app.db import utcnow
 
 T = TypeVar("T")
+M = TypeVar("M")
 GENESIS_HASH = "0" * 64
 _PENDING = "audit_pending"
 _CHAIN_LOCK_KEY = 7_215_003  # arbitrary, fixed: the advisory lock guarding the chain's head
@@ -80,6 +81,29 @@ def record(
         pending.setdefault(key, event)
     else:
         pending[(len(pending), *key)] = event
+
+
+def record_reads(
+    session: AsyncSession,
+    actor: Actor,
+    resource_type: str,
+    rows: Iterable[Any],
+    patient_of: Callable[[Any], int | None] = lambda row: row.patient_id,
+) -> None:
+    """Record a read of each row, against the patient it belongs to."""
+    for row in rows:
+        record(session, actor, "read", resource_type, row.id, patient_id=patient_of(row))
+
+
+def audited_rows_by_id(model: type[M], resource: str) -> Callable[..., Awaitable[list[M]]]:
+    """A fetcher of `model` rows by id that audits each read against the row's patient."""
+
+    async def fetch(session: AsyncSession, actor: Actor, ids: Sequence[int]) -> list[M]:
+        rows = list((await session.scalars(select(model).where(model.id.in_(ids)))).all())  # type: ignore[attr-defined]
+        record_reads(session, actor, resource, rows)
+        return rows
+
+    return fetch
 
 
 async def add_created(

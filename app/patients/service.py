@@ -18,8 +18,8 @@ from app.authz import Actor
 from app.config import Settings
 from app.counters import luhn_check_digit, next_value
 from app.crypto import FieldCipher
-from app.db import Base, utcnow
-from app.errors import CommonError, DomainError, NotFound
+from app.db import Base, get_or_not_found, utcnow
+from app.errors import CommonError, DomainError
 from app.patients import icd10
 from app.patients.errors import PatientError
 from app.patients.models import (
@@ -256,7 +256,7 @@ async def update_patient(
     ssn: str | None = None,
     ssn_given: bool = False,
 ) -> Patient:
-    patient = await _get(session, Patient, patient_id, "Patient", ["id"])
+    patient = await get_or_not_found(session, Patient, patient_id, "Patient", "id")
     clean = _clean_demographics(fields, settings)
     for name, value in clean.items():
         setattr(patient, name, value)
@@ -281,8 +281,7 @@ async def get_patients(session: AsyncSession, actor: Actor, ids: Sequence[int]) 
     if not ids:
         return []
     patients = list((await session.scalars(select(Patient).where(Patient.id.in_(ids)))).all())
-    for patient in patients:
-        trail.record(session, actor, "read", "Patient", patient.id, patient_id=patient.id)
+    trail.record_reads(session, actor, "Patient", patients, patient_of=lambda p: p.id)
     return patients
 
 
@@ -327,8 +326,7 @@ async def search_patients(
             .limit(limit)
         )
     ).all()
-    for patient in rows:
-        trail.record(session, actor, "read", "Patient", patient.id, patient_id=patient.id)
+    trail.record_reads(session, actor, "Patient", rows, patient_of=lambda p: p.id)
     return list(rows), total
 
 
@@ -402,35 +400,9 @@ async def notes_by_patient(
     )
 
 
-def rows_by_id(model: type[M], resource: str) -> Any:
-    """A fetcher of `model` rows by id that audits each read against the row's patient."""
-
-    async def fetch(session: AsyncSession, actor: Actor, ids: Sequence[int]) -> list[M]:
-        rows = list((await session.scalars(select(model).where(model.id.in_(ids)))).all())  # type: ignore[attr-defined]
-        for row in rows:
-            trail.record(
-                session,
-                actor,
-                "read",
-                resource,
-                row.id,  # type: ignore[attr-defined]
-                patient_id=row.patient_id,  # type: ignore[attr-defined]
-            )
-        return rows
-
-    return fetch
-
-
 # clinical lists --------------------------------------------------------------------------------
-async def _get(session: AsyncSession, model: type[M], id_: int, what: str, field: list[str]) -> M:
-    row = await session.get(model, id_)
-    if row is None:
-        raise NotFound(what, field)
-    return row
-
-
 async def _patient(session: AsyncSession, patient_id: int) -> Patient:
-    return await _get(session, Patient, patient_id, "Patient", ["patientId"])
+    return await get_or_not_found(session, Patient, patient_id, "Patient", "patientId")
 
 
 async def add_allergy(
@@ -475,7 +447,7 @@ async def resolve_problem(
     problem_id: int,
     resolved_date: date | None,
 ) -> Problem:
-    problem = await _get(session, Problem, problem_id, "Problem", ["problemId"])
+    problem = await get_or_not_found(session, Problem, problem_id, "Problem", "problemId")
     if problem.status == ClinicalStatus.RESOLVED:
         raise DomainError(
             PatientError.PROBLEM_ALREADY_RESOLVED, "The problem is already resolved.", ["problemId"]
@@ -572,7 +544,7 @@ async def create_note(
 
 
 async def _own_draft(session: AsyncSession, actor: Actor, note_id: int) -> Note:
-    note = await _get(session, Note, note_id, "Note", ["noteId"])
+    note = await get_or_not_found(session, Note, note_id, "Note", "noteId")
     if note.status == NoteStatus.SIGNED:
         raise DomainError(
             PatientError.NOTE_SIGNED,
@@ -618,7 +590,7 @@ def _addendum_title(title: str) -> str:
 async def add_note_addendum(
     session: AsyncSession, actor: Actor, note_id: int, *, body: str
 ) -> Note:
-    original = await _get(session, Note, note_id, "Note", ["noteId"])
+    original = await get_or_not_found(session, Note, note_id, "Note", "noteId")
     if original.status != NoteStatus.SIGNED:
         raise DomainError(
             PatientError.NOTE_NOT_SIGNED,

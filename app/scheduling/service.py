@@ -22,7 +22,7 @@ from app.audit import trail
 from app.authz import Actor
 from app.config import Settings
 from app.counters import luhn_check_digit
-from app.db import utcnow
+from app.db import get_or_not_found, utcnow
 from app.errors import CommonError, DomainError, DomainErrors, NotFound
 from app.patients.models import Patient
 from app.scheduling import availability as av
@@ -92,13 +92,6 @@ async def _add_unique(
         raise DomainError(SchedulingError.NAME_TAKEN, message, [field]) from exc
 
 
-async def _get(session: AsyncSession, model: Any, id_: int, what: str, field: str) -> Any:
-    row = await session.get(model, id_)
-    if row is None:
-        raise NotFound(what, [field])
-    return row
-
-
 # set-up: locations, rooms, providers, appointment types, availability --------------------------
 async def create_location(
     session: AsyncSession,
@@ -123,7 +116,7 @@ async def create_location(
 async def create_room(
     session: AsyncSession, actor: Actor, *, location_id: int, name: str, room_type: str
 ) -> Room:
-    await _get(session, Location, location_id, "Location", "locationId")
+    await get_or_not_found(session, Location, location_id, "Location", "locationId")
     room = Room(location_id=location_id, name=name, room_type=room_type)
     return await trail.add_created(session, actor, room, "Room")
 
@@ -194,8 +187,8 @@ async def add_weekly_availability(
     valid_from: date | None = None,
     valid_until: date | None = None,
 ) -> AvailabilityTemplate:
-    await _get(session, Provider, provider_id, "Provider", "providerId")
-    await _get(session, Location, location_id, "Location", "locationId")
+    await get_or_not_found(session, Provider, provider_id, "Provider", "providerId")
+    await get_or_not_found(session, Location, location_id, "Location", "locationId")
     if not 0 <= weekday <= 6 or start_time >= end_time:
         raise DomainError(
             SchedulingError.INVALID_TIME_RANGE,
@@ -225,7 +218,7 @@ async def add_availability_exception(
     location_id: int | None = None,
     reason: str | None = None,
 ) -> AvailabilityException:
-    await _get(session, Provider, provider_id, "Provider", "providerId")
+    await get_or_not_found(session, Provider, provider_id, "Provider", "providerId")
     starts_at, ends_at = av.aware(starts_at, "startsAt"), av.aware(ends_at, "endsAt")
     if starts_at >= ends_at:
         raise DomainError(SchedulingError.INVALID_TIME_RANGE, "Start before the end.", ["endsAt"])
@@ -404,7 +397,7 @@ async def available_slots(
 ) -> list[Slot]:
     """Free slots of the type's length, from templates minus exceptions minus held time;
     times are given in the location's time zone."""
-    kind = await _get(
+    kind = await get_or_not_found(
         session, AppointmentType, appointment_type_id, "Appointment type", "appointmentTypeId"
     )
     starts, ends = av.aware(starts, "from"), av.aware(ends, "to")
@@ -594,9 +587,9 @@ async def book_appointment(
     notes: str | None = None,
     series_id: int | None = None,
 ) -> Appointment:
-    patient = await _get(session, Patient, patient_id, "Patient", "patientId")
-    provider = await _get(session, Provider, provider_id, "Provider", "providerId")
-    kind = await _get(
+    patient = await get_or_not_found(session, Patient, patient_id, "Patient", "patientId")
+    provider = await get_or_not_found(session, Provider, provider_id, "Provider", "providerId")
+    kind = await get_or_not_found(
         session, AppointmentType, appointment_type_id, "Appointment type", "appointmentTypeId"
     )
     if not provider.active or not kind.active:
@@ -827,7 +820,7 @@ async def book_series(
 ) -> SeriesResult:
     """Book every occurrence of the rule. A conflict fails the whole series (each conflicting
     occurrence reported) unless `skip_conflicts`, which books the rest and lists the skipped."""
-    location = await _get(session, Location, location_id, "Location", "locationId")
+    location = await get_or_not_found(session, Location, location_id, "Location", "locationId")
     starts_at = av.aware(starts_at, "startsAt")
     instants = recurrence.occurrences(rrule, starts_at, av.zone(location.timezone))
     series = AppointmentSeries(
@@ -927,7 +920,9 @@ async def reschedule_series(
             )
     first = await _appointment(session, appointment_id)
     starts_at = av.aware(starts_at, "startsAt")
-    location = await _get(session, Location, first.location_id, "Location", "locationId")
+    location = await get_or_not_found(
+        session, Location, first.location_id, "Location", "locationId"
+    )
     tz = av.zone(location.timezone)
     with av.in_range("startsAt"):
         shift = starts_at.astimezone(tz).replace(tzinfo=None) - first.starts_at.astimezone(
@@ -961,7 +956,7 @@ async def day_schedule(
     session: AsyncSession, actor: Actor, location_id: int, day: date
 ) -> tuple[Location, list[Provider], dict[int, list[Appointment]]]:
     """A location's day: providers with hours or appointments there, and their appointments."""
-    location = await _get(session, Location, location_id, "Location", "locationId")
+    location = await get_or_not_found(session, Location, location_id, "Location", "locationId")
     tz = av.zone(location.timezone)
     with av.in_range("date"):
         start = av.instant(day, time(0), tz)
@@ -982,9 +977,7 @@ async def day_schedule(
     by_provider: dict[int, list[Appointment]] = defaultdict(list)
     for appointment in appointments:
         by_provider[appointment.provider_id].append(appointment)
-        trail.record(
-            session, actor, "read", "Appointment", appointment.id, patient_id=appointment.patient_id
-        )
+    trail.record_reads(session, actor, "Appointment", appointments)
     working = select(AvailabilityTemplate.provider_id).where(
         AvailabilityTemplate.location_id == location_id,
         AvailabilityTemplate.weekday == day.weekday(),
@@ -1028,22 +1021,11 @@ async def appointments_between(
             )
         ).all()
     )
-    for appointment in rows:
-        trail.record(
-            session, actor, "read", "Appointment", appointment.id, patient_id=appointment.patient_id
-        )
+    trail.record_reads(session, actor, "Appointment", rows)
     return rows
 
 
-async def appointments_by_id(
-    session: AsyncSession, actor: Actor, ids: Sequence[int]
-) -> list[Appointment]:
-    rows = list((await session.scalars(select(Appointment).where(Appointment.id.in_(ids)))).all())
-    for appointment in rows:
-        trail.record(
-            session, actor, "read", "Appointment", appointment.id, patient_id=appointment.patient_id
-        )
-    return rows
+appointments_by_id = trail.audited_rows_by_id(Appointment, "Appointment")
 
 
 async def calendar_feed(

@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import trail
 from app.authz import Actor
-from app.db import utcnow
-from app.errors import DomainError, NotFound
+from app.db import get_or_not_found, utcnow
+from app.errors import DomainError
 from app.outbox.models import MessageKind, MessageStatus, OutboxMessage
 from app.patients.models import Patient
 from app.scheduling.availability import aware, zone
@@ -71,8 +71,8 @@ async def add_to_waitlist(
         (Location, location_id, "Location", "locationId"),
         (Provider, provider_id, "Provider", "providerId"),
     ):
-        if id_ is not None and await session.get(model, id_) is None:
-            raise NotFound(what, [field])
+        if id_ is not None:
+            await get_or_not_found(session, model, id_, what, field)
     earliest, latest = aware(earliest, "earliest"), aware(latest, "latest")
     if earliest >= latest or latest <= utcnow():
         raise DomainError(

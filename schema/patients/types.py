@@ -10,6 +10,7 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
+from app.audit import trail
 from app.patients import models, service
 from app.users.models import User as UserModel
 from schema.context import Context
@@ -96,7 +97,7 @@ class AllergyNode(relay.Node):
         )
 
     resolve_nodes = node_resolver(
-        "allergy", service.rows_by_id(models.Allergy, "AllergyIntolerance")
+        "allergy", trail.audited_rows_by_id(models.Allergy, "AllergyIntolerance")
     )  # type: ignore[assignment]
 
 
@@ -124,7 +125,7 @@ class ProblemNode(relay.Node):
             recorded_at=row.created_at,
         )
 
-    resolve_nodes = node_resolver("problem", service.rows_by_id(models.Problem, "Condition"))  # type: ignore[assignment]
+    resolve_nodes = node_resolver("problem", trail.audited_rows_by_id(models.Problem, "Condition"))  # type: ignore[assignment]
 
 
 @strawberry.type(name="Coverage", description="Insurance coverage (FHIR Coverage).")
@@ -159,7 +160,7 @@ class CoverageNode(relay.Node):
             period_end=row.period_end,
         )
 
-    resolve_nodes = node_resolver("coverage", service.rows_by_id(models.Coverage, "Coverage"))  # type: ignore[assignment]
+    resolve_nodes = node_resolver("coverage", trail.audited_rows_by_id(models.Coverage, "Coverage"))  # type: ignore[assignment]
 
 
 @strawberry.type(
@@ -197,7 +198,7 @@ class NoteNode(relay.Node):
             author_id=row.author_id,
         )
 
-    resolve_nodes = node_resolver("note", service.rows_by_id(models.Note, "ClinicalNote"))  # type: ignore[assignment]
+    resolve_nodes = node_resolver("note", trail.audited_rows_by_id(models.Note, "ClinicalNote"))  # type: ignore[assignment]
 
 
 @strawberry.type(name="Patient")
