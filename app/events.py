@@ -1,139 +1,150 @@
-"""Domain events, published only after commit, to subscribers in this and every other process.
+"""Typed domain events and the handlers that react to them inside the same transaction.
 
-Services call `publish(session, topic, payload)`; the event waits on the session. On commit:
-- PostgreSQL: it is sent with `pg_notify` inside the transaction, which PostgreSQL delivers only
-  if and when the transaction commits, to every process LISTENing, this one included;
-- SQLite (one process): it is handed to this process's bus right after the commit.
+A service states what happened by raising a small frozen dataclass (`AppointmentBooked`); it
+does not call the parts of the system that care. Handlers register for event types with
+`@handles(...)` in their own domain's `handlers` module, so billing can react to a fulfilled
+visit without scheduling knowing billing exists. `app.transaction.commit` runs `dispatch`
+before the audit trail is flushed: the handlers' writes and audit events commit (or roll back)
+with the change that caused them. Handlers may raise further events; they are handled in turn.
+
+Events also travel between processes (live updates): `to_message`/`from_message` turn one into
+JSON and back, typed by its class name and its fields' annotations.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import json
-import logging
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from typing import Any
+import dataclasses
+import enum
+import importlib
+import types
+import typing
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any, ClassVar, TypeVar
 
-import asyncpg
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
-logger = logging.getLogger("practice.events")
+from app.authz import Actor
+from app.config import Settings
 
-CHANNEL = "practice_events"
-_PENDING = "events_pending"
-_BUS = "event_bus"
+PENDING_KEY = "domain_events_pending"
+SETTINGS_KEY = "settings"
+# The packages whose `handlers` module registers reactions to events (the composition point).
+HANDLER_MODULES = ("app.scheduling.handlers",)
 
-
-@dataclass(frozen=True)
-class Event:
-    topic: str
-    payload: dict[str, Any]
+E = TypeVar("E", bound="DomainEvent")
 
 
-class EventBus:
-    """Fans events out to this process's subscribers (each a bounded queue).
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class DomainEvent:
+    """Something that happened, named in the past tense. Fields are plain values (ids, instants,
+    enums, strings), never ORM rows: an event outlives its session and crosses processes."""
 
-    With PostgreSQL (`listen_url`), the first subscriber starts this process's LISTEN
-    connection; from then on every committed event of every process arrives through it.
-    """
+    registry: ClassVar[dict[str, type[DomainEvent]]] = {}
 
-    def __init__(self, listen_url: str | None = None, queue_size: int = 1000) -> None:
-        self._listen_url = listen_url
-        self._queues: set[asyncio.Queue[Event]] = set()
-        self._queue_size = queue_size
-        self._listener: asyncio.Task[None] | None = None
-        self._listening = asyncio.Event()
-
-    def deliver(self, event: Event) -> None:
-        for queue in list(self._queues):
-            try:
-                queue.put_nowait(event)
-            except asyncio.QueueFull:
-                logger.warning("subscriber too slow; dropped a %s event", event.topic)
-
-    @contextlib.asynccontextmanager
-    async def subscribe(self) -> AsyncIterator[asyncio.Queue[Event]]:
-        """A queue of every event from now on (returns once delivery is guaranteed)."""
-        queue: asyncio.Queue[Event] = asyncio.Queue(self._queue_size)
-        self._queues.add(queue)
-        try:
-            if self._listen_url is not None:
-                if self._listener is None:
-                    self._listener = asyncio.create_task(self._listen_forever(self._listen_url))
-                await asyncio.wait_for(self._listening.wait(), timeout=30)
-            yield queue
-        finally:
-            self._queues.discard(queue)
-
-    async def _listen_forever(self, database_url: str) -> None:
-        dsn = (
-            make_url(database_url)
-            .set(drivername="postgresql")
-            .render_as_string(hide_password=False)
-        )
-        while True:
-            connection: asyncpg.Connection | None = None
-            try:
-                connection = await asyncpg.connect(dsn)
-                lost = asyncio.Event()
-                connection.add_termination_listener(lambda _c, lost=lost: lost.set())
-                await connection.add_listener(CHANNEL, self._on_notify)
-                self._listening.set()
-                await lost.wait()
-                self._listening.clear()
-            except asyncio.CancelledError:
-                if connection is not None:
-                    with contextlib.suppress(Exception):
-                        await connection.close()
-                raise
-            except Exception:
-                logger.exception("event listener lost its connection; reconnecting")
-            await asyncio.sleep(1)
-
-    def _on_notify(self, _connection: Any, _pid: int, _channel: str, payload: str) -> None:
-        message = json.loads(payload)
-        self.deliver(Event(message["topic"], message["payload"]))
-
-    async def close(self) -> None:
-        if self._listener is not None:
-            self._listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._listener
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        DomainEvent.registry[cls.__name__] = cls
 
 
-def publish(session: AsyncSession, topic: str, payload: dict[str, Any]) -> None:
-    """Queue an event for after this session's commit (dropped if it rolls back)."""
-    session.info.setdefault(_PENDING, []).append(Event(topic, payload))
+@dataclasses.dataclass(frozen=True)
+class Handling:
+    """What a handler gets besides the event: the transaction, who caused it, the settings."""
+
+    session: AsyncSession
+    actor: Actor
+    settings: Settings
+
+
+Handler = Callable[[Handling, Any], Awaitable[None]]
+_handlers: dict[type[DomainEvent], list[Handler]] = defaultdict(list)
+_loaded = False
+
+
+def handles(*event_types: type[E]) -> Callable[[Callable[[Handling, E], Awaitable[None]]], Any]:
+    """Register the decorated coroutine for these event types (in registration order)."""
+
+    def register(handler: Callable[[Handling, E], Awaitable[None]]) -> Any:
+        for event_type in event_types:
+            _handlers[event_type].append(handler)
+        return handler
+
+    return register
+
+
+def raise_event(session: AsyncSession, actor: Actor, event: DomainEvent) -> None:
+    """Record that `event` happened in this session's transaction; handled before it commits."""
+    session.info.setdefault(PENDING_KEY, []).append((actor, event))
 
 
 def discard(session: AsyncSession) -> None:
-    session.info.pop(_PENDING, None)
+    session.info.pop(PENDING_KEY, None)
 
 
-async def send_before_commit(session: AsyncSession) -> list[Event]:
-    """PostgreSQL: NOTIFY inside the transaction. Returns what SQLite must deliver after it."""
-    events: list[Event] = session.info.pop(_PENDING, [])
-    if not events or session.get_bind().dialect.name != "postgresql":
-        return events
-    for event in events:
-        message = json.dumps({"topic": event.topic, "payload": event.payload}, default=str)
-        await session.execute(
-            text("SELECT pg_notify(:channel, :message)"), {"channel": CHANNEL, "message": message}
-        )
-    return []
+def settings_of(session: AsyncSession) -> Settings:
+    """The settings a session was made with (the runtime's session factory puts them there)."""
+    settings: Settings | None = session.info.get(SETTINGS_KEY)
+    if settings is None:
+        raise RuntimeError("session made without settings: use Runtime.sessions")
+    return settings
 
 
-def deliver_after_commit(session: AsyncSession, events: list[Event]) -> None:
-    bus: EventBus | None = session.info.get(_BUS)
-    if bus is not None:
-        for event in events:
-            bus.deliver(event)
+async def dispatch(session: AsyncSession) -> None:
+    """Run every handler of every pending event, including events the handlers raise."""
+    _load_handlers()
+    pending: list[tuple[Actor, DomainEvent]] = session.info.get(PENDING_KEY, [])
+    while pending:
+        actor, event = pending.pop(0)
+        handling = Handling(session, actor, settings_of(session))
+        for handler in _handlers.get(type(event), ()):
+            await handler(handling, event)
+    session.info.pop(PENDING_KEY, None)
 
 
-def bus_info(bus: EventBus) -> dict[str, Any]:
-    """The `info` a session factory gives each session so commits can reach the bus."""
-    return {_BUS: bus}
+def _load_handlers() -> None:
+    global _loaded
+    if not _loaded:
+        for module in HANDLER_MODULES:
+            importlib.import_module(module)
+        _loaded = True
+
+
+# crossing processes ----------------------------------------------------------------------------
+def to_message(event: DomainEvent) -> dict[str, Any]:
+    data = {f.name: _dump(getattr(event, f.name)) for f in dataclasses.fields(event)}
+    return {"type": type(event).__name__, "data": data}
+
+
+def from_message(message: dict[str, Any]) -> DomainEvent:
+    cls = DomainEvent.registry[message["type"]]
+    hints = typing.get_type_hints(cls)
+    data = message["data"]
+    return cls(**{f.name: _load(hints[f.name], data[f.name]) for f in dataclasses.fields(cls)})
+
+
+def _dump(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, tuple):
+        return [_dump(v) for v in value]
+    return value
+
+
+def _load(hint: Any, value: Any) -> Any:
+    if value is None:
+        return None
+    origin = typing.get_origin(hint)
+    if origin in (types.UnionType, typing.Union):
+        hint = next(a for a in typing.get_args(hint) if a is not type(None))
+        origin = typing.get_origin(hint)
+    if origin is tuple:
+        (item,) = {a for a in typing.get_args(hint) if a is not Ellipsis}
+        return tuple(_load(item, v) for v in value)
+    if hint is datetime:
+        return datetime.fromisoformat(value)
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        return hint(value)
+    return value

@@ -33,7 +33,7 @@ from app.auth import InvalidToken
 from app.config import Settings
 from app.db import utcnow
 from app.runtime import Runtime
-from app.scheduling.service import calendar_feed
+from app.scheduling.feed import calendar_feed
 from app.transaction import commit
 from schema import create_schema
 from schema.context import Context

@@ -10,7 +10,8 @@ from app.auth import Authenticator
 from app.authz import Authorizer
 from app.config import Settings
 from app.db import create_engine, create_sessionmaker
-from app.events import EventBus, bus_info
+from app.events import SETTINGS_KEY
+from app.live import EventBus, bus_info
 
 
 @dataclass
@@ -30,7 +31,7 @@ class Runtime:
         return cls(
             settings=settings,
             engine=engine,
-            sessions=create_sessionmaker(engine, info=bus_info(bus)),
+            sessions=create_sessionmaker(engine, info={**bus_info(bus), SETTINGS_KEY: settings}),
             authorizer=Authorizer(),
             authenticator=Authenticator(settings),
             bus=bus,

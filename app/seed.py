@@ -146,7 +146,7 @@ async def seed_demo(runtime: Runtime) -> SeedReport:
             await commit(session)
 
         patient_ids = list((await session.scalars(select(Patient.id).order_by(Patient.id))).all())
-        appointments = await seed_schedule(session, runtime.settings, actor, patient_ids)
+        appointments = await seed_schedule(session, actor, patient_ids)
         await commit(session)
     return SeedReport(users_created, patients_created, appointments)
 

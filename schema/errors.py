@@ -38,6 +38,12 @@ ErrorCode = strawberry.enum(
 )
 
 
+def camel(name: str) -> str:
+    """A domain (snake_case) name as the API spells it."""
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
 @strawberry.type
 class UserError:
     field: list[str] | None = strawberry.field(

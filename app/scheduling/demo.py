@@ -13,11 +13,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.authz import Actor
-from app.config import Settings
 from app.db import utcnow
 from app.errors import DomainError
 from app.scheduling import availability as av
-from app.scheduling import service
+from app.scheduling import booking, setup
 from app.scheduling.models import (
     Appointment,
     AppointmentStatus,
@@ -71,12 +70,12 @@ REASONS = [
 
 
 async def seed_schedule(
-    session: AsyncSession, settings: Settings, actor: Actor, patient_ids: list[int]
+    session: AsyncSession, actor: Actor, patient_ids: list[int]
 ) -> int:
     """Returns how many appointments were created (none if a location already exists)."""
     if await session.scalar(select(func.count()).select_from(Location)):
         return 0
-    location = await service.create_location(
+    location = await setup.create_location(
         session,
         actor,
         name=LOCATION[0],
@@ -85,11 +84,11 @@ async def seed_schedule(
         phone=LOCATION[3],
     )
     for name, room_type in ROOMS:
-        await service.create_room(
+        await setup.create_room(
             session, actor, location_id=location.id, name=name, room_type=room_type
         )
     types = [
-        await service.create_appointment_type(
+        await setup.create_appointment_type(
             session, actor, name=n, duration_minutes=m, color=c, bookable_online=o, room_type=r
         )
         for n, m, c, o, r in TYPES
@@ -99,13 +98,13 @@ async def seed_schedule(
     monday = today - timedelta(days=today.weekday())
     providers = []
     for username, npi, specialty, hours in PROVIDERS:
-        provider = await service.create_provider(
+        provider = await setup.create_provider(
             session, actor, username=username, npi=npi, specialty=specialty
         )
         providers.append((provider, hours))
         for weekday, spans in hours.items():
             for start, end in spans:
-                await service.add_weekly_availability(
+                await setup.add_weekly_availability(
                     session,
                     actor,
                     provider_id=provider.id,
@@ -116,7 +115,7 @@ async def seed_schedule(
                 )
     # Dr. Chen is away on Friday of next week (a time-off exception).
     friday = monday + timedelta(days=11)
-    await service.add_availability_exception(
+    await setup.add_availability_exception(
         session,
         actor,
         provider_id=providers[1][0].id,
@@ -142,7 +141,6 @@ async def seed_schedule(
                     if rng.random() < 0.65 and cursor + step <= av.instant(day, end, tz):
                         created += await _visit(
                             session,
-                            settings,
                             actor,
                             rng,
                             provider.id,
@@ -157,7 +155,6 @@ async def seed_schedule(
 
 async def _visit(
     session: AsyncSession,
-    settings: Settings,
     actor: Actor,
     rng: random.Random,
     provider_id: int,
@@ -169,10 +166,9 @@ async def _visit(
     if starts_at > utcnow():
         try:
             async with session.begin_nested():
-                await service.book_appointment(
+                await booking.book_appointment(
                     session,
                     actor,
-                    settings,
                     patient_id=patient_id,
                     provider_id=provider_id,
                     location_id=location_id,

@@ -8,16 +8,17 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import notifications
 from app.audit import trail
 from app.authz import Actor
 from app.db import get_or_not_found, utcnow
 from app.errors import DomainError
-from app.outbox.models import MessageKind, MessageStatus, OutboxMessage
+from app.outbox.models import MessageKind
 from app.patients.models import Patient
-from app.scheduling.availability import aware, zone
+from app.scheduling.availability import aware
 from app.scheduling.errors import SchedulingError
+from app.scheduling.events import AppointmentEvent
 from app.scheduling.models import (
-    Appointment,
     AppointmentType,
     Location,
     Provider,
@@ -39,18 +40,6 @@ class FreedTime:
     location_id: int
     starts_at: datetime
     ends_at: datetime
-
-    @classmethod
-    def of(cls, appointment: Appointment) -> FreedTime:
-        return cls(
-            appointment.id,
-            appointment.patient_id,
-            appointment.appointment_type_id,
-            appointment.provider_id,
-            appointment.location_id,
-            appointment.starts_at,
-            appointment.ends_at,
-        )
 
 
 async def add_to_waitlist(
@@ -122,13 +111,11 @@ async def offer_freed_time(
     )
     if not matches:
         return []
-    location = await session.get(Location, freed.location_id)
-    kind = await session.get(AppointmentType, freed.appointment_type_id)
-    assert location is not None and kind is not None
-    local = freed.starts_at.astimezone(zone(location.timezone))
+    visit = await notifications.visit_of(
+        session, freed.appointment_type_id, freed.location_id, freed.starts_at
+    )
     for entry in matches:
         entry.status = WaitlistStatus.OFFERED
-        patient = await session.get(Patient, entry.patient_id)
         trail.record(
             session,
             actor,
@@ -136,30 +123,21 @@ async def offer_freed_time(
             "WaitlistEntry",
             entry.id,
             patient_id=entry.patient_id,
-            detail={"appointmentId": freed.appointment_id},
+            detail={"appointment_id": freed.appointment_id},
         )
-        if patient is None or not patient.email:
-            continue
-        session.add(
-            OutboxMessage(
-                kind=MessageKind.WAITLIST_OFFER,
-                status=MessageStatus.PENDING,
-                recipient=patient.email,
-                patient_id=patient.id,
+        patient = await session.get(Patient, entry.patient_id)
+        if patient is not None:
+            notifications.enqueue(
+                session,
+                MessageKind.WAITLIST_OFFER,
+                patient,
+                notifications.waitlist_offer(patient, visit, practice_name),
                 due_at=utcnow(),
-                subject="An earlier appointment is available",
-                body=(
-                    f"Dear {patient.preferred_name or patient.given_name},\n\n"
-                    f"A {kind.name.lower()} appointment opened at {location.name} on "
-                    f"{local.strftime('%A, %B %-d at %-I:%M %p %Z')}. Call us or book online to "
-                    f"take it; it goes to whoever confirms first.\n\n{practice_name}"
-                ),
             )
-        )
     return matches
 
 
-async def mark_booked(session: AsyncSession, actor: Actor, appointment: Appointment) -> None:
+async def mark_booked(session: AsyncSession, actor: Actor, appointment: AppointmentEvent) -> None:
     """The patient booked the type they waited for at that location: their waiting (or
     offered) entries for it are done."""
     entries = (
@@ -181,5 +159,8 @@ async def mark_booked(session: AsyncSession, actor: Actor, appointment: Appointm
             "WaitlistEntry",
             entry.id,
             patient_id=entry.patient_id,
-            detail={"status": WaitlistStatus.BOOKED.name, "appointmentId": appointment.id},
+            detail={
+                "status": WaitlistStatus.BOOKED.name,
+                "appointment_id": appointment.appointment_id,
+            },
         )

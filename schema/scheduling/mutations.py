@@ -8,7 +8,7 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
-from app.scheduling import service, waitlist
+from app.scheduling import booking, series, setup, waitlist
 from app.scheduling.models import Appointment
 from schema.context import Context
 from schema.errors import UserError, run_mutation
@@ -100,10 +100,6 @@ class WaitlistPayload:
     user_errors: list[UserError]
 
 
-def _settings(info: Info[Context, Any]) -> Any:
-    return info.context.runtime.settings
-
-
 def _one(result: Appointment | None, errors: list[UserError]) -> AppointmentPayload:
     return AppointmentPayload(
         appointment=AppointmentNode.from_model(result) if result else None, user_errors=errors
@@ -140,7 +136,7 @@ class SchedulingMutations:
     ) -> LocationPayload:
         row, errors = await run_mutation(
             info,
-            lambda s, a: service.create_location(
+            lambda s, a: setup.create_location(
                 s,
                 a,
                 name=input.name,
@@ -157,7 +153,7 @@ class SchedulingMutations:
     async def create_room(self, info: Info[Context, Any], input: CreateRoomInput) -> RoomPayload:
         row, errors = await run_mutation(
             info,
-            lambda s, a: service.create_room(
+            lambda s, a: setup.create_room(
                 s,
                 a,
                 location_id=pk(input.location_id, "Location", "locationId"),
@@ -173,7 +169,7 @@ class SchedulingMutations:
     ) -> ProviderPayload:
         row, errors = await run_mutation(
             info,
-            lambda s, a: service.create_provider(
+            lambda s, a: setup.create_provider(
                 s, a, username=input.username, npi=input.npi, specialty=input.specialty
             ),
         )
@@ -187,7 +183,7 @@ class SchedulingMutations:
     ) -> AppointmentTypePayload:
         row, errors = await run_mutation(
             info,
-            lambda s, a: service.create_appointment_type(
+            lambda s, a: setup.create_appointment_type(
                 s,
                 a,
                 name=input.name,
@@ -208,7 +204,7 @@ class SchedulingMutations:
     ) -> AvailabilityPayload:
         row, errors = await run_mutation(
             info,
-            lambda s, a: service.add_weekly_availability(
+            lambda s, a: setup.add_weekly_availability(
                 s,
                 a,
                 provider_id=pk(input.provider_id, "Provider", "providerId"),
@@ -233,7 +229,7 @@ class SchedulingMutations:
     ) -> AvailabilityPayload:
         row, errors = await run_mutation(
             info,
-            lambda s, a: service.add_availability_exception(
+            lambda s, a: setup.add_availability_exception(
                 s,
                 a,
                 provider_id=pk(input.provider_id, "Provider", "providerId"),
@@ -258,10 +254,9 @@ class SchedulingMutations:
         return _one(
             *await run_mutation(
                 info,
-                lambda s, a: service.book_appointment(
+                lambda s, a: booking.book_appointment(
                     s,
                     a,
-                    _settings(info),
                     patient_id=pk(input.patient_id, "Patient", "patientId"),
                     provider_id=pk(input.provider_id, "Provider", "providerId"),
                     location_id=pk(input.location_id, "Location", "locationId"),
@@ -287,10 +282,9 @@ class SchedulingMutations:
     ) -> RecurringAppointmentsPayload:
         result, errors = await run_mutation(
             info,
-            lambda s, a: service.book_series(
+            lambda s, a: series.book_series(
                 s,
                 a,
-                _settings(info),
                 rrule=input.rrule,
                 skip_conflicts=input.skip_conflicts,
                 patient_id=pk(input.patient_id, "Patient", "patientId"),
@@ -331,10 +325,9 @@ class SchedulingMutations:
             return _many(
                 *await run_mutation(
                     info,
-                    lambda s, a: service.reschedule_series(
+                    lambda s, a: series.reschedule_series(
                         s,
                         a,
-                        _settings(info),
                         appointment_id(),
                         starts_at=input.starts_at,
                         provider_id=_optional(input.provider_id, "Provider", "providerId"),
@@ -345,10 +338,9 @@ class SchedulingMutations:
             )
         one, errors = await run_mutation(
             info,
-            lambda s, a: service.reschedule_appointment(
+            lambda s, a: booking.reschedule_appointment(
                 s,
                 a,
-                _settings(info),
                 appointment_id(),
                 starts_at=input.starts_at,
                 provider_id=_optional(input.provider_id, "Provider", "providerId"),
@@ -370,16 +362,12 @@ class SchedulingMutations:
             return _many(
                 *await run_mutation(
                     info,
-                    lambda s, a: service.cancel_series(
-                        s, a, _settings(info), appointment_id(), reason=input.reason
-                    ),
+                    lambda s, a: series.cancel_series(s, a, appointment_id(), reason=input.reason),
                 )
             )
         one, errors = await run_mutation(
             info,
-            lambda s, a: service.cancel_appointment(
-                s, a, _settings(info), appointment_id(), reason=input.reason
-            ),
+            lambda s, a: booking.cancel_appointment(s, a, appointment_id(), reason=input.reason),
         )
         return _many([one] if one else None, errors)
 
@@ -387,19 +375,19 @@ class SchedulingMutations:
     async def check_in_appointment(
         self, info: Info[Context, Any], input: AppointmentIdInput
     ) -> AppointmentPayload:
-        return await _step(info, input, service.check_in)
+        return await _step(info, input, booking.check_in)
 
     @strawberry.mutation(extensions=can("appointment", "check_in"))
     async def mark_no_show(
         self, info: Info[Context, Any], input: AppointmentIdInput
     ) -> AppointmentPayload:
-        return await _step(info, input, service.mark_no_show)
+        return await _step(info, input, booking.mark_no_show)
 
     @strawberry.mutation(extensions=can("appointment", "complete"))
     async def complete_appointment(
         self, info: Info[Context, Any], input: AppointmentIdInput
     ) -> AppointmentPayload:
-        return await _step(info, input, service.complete)
+        return await _step(info, input, booking.complete)
 
     @strawberry.mutation(extensions=can("appointment", "write"))
     async def add_to_waitlist(

@@ -12,7 +12,7 @@ from strawberry import relay
 from strawberry.types import Info
 
 from app.errors import DomainError
-from app.scheduling import service
+from app.scheduling import free_time, queries
 from app.scheduling.availability import aware
 from app.scheduling.models import AppointmentType, Location, Provider
 from schema.context import Context
@@ -80,7 +80,7 @@ class SchedulingQueries:
                     "Give providerId or locationId.", extensions={"code": "BAD_USER_INPUT"}
                 )
             async with op.db() as session:
-                slots = await service.available_slots(
+                slots = await free_time.available_slots(
                     session,
                     appointment_type_id=pk(
                         appointment_type_id, "AppointmentType", "appointmentTypeId"
@@ -115,7 +115,7 @@ class SchedulingQueries:
         op = info.context.op
         try:
             async with op.db() as session:
-                location, providers, by_provider = await service.day_schedule(
+                location, providers, by_provider = await queries.day_schedule(
                     session, op.staff, pk(location_id, "Location", "locationId"), date
                 )
         except DomainError as error:
@@ -154,7 +154,7 @@ class SchedulingQueries:
             raise GraphQLError("Ask for at most 62 days.", extensions={"code": "BAD_USER_INPUT"})
         try:
             async with op.db() as session:
-                rows = await service.appointments_between(
+                rows = await queries.appointments_between(
                     session,
                     op.staff,
                     starts=from_,

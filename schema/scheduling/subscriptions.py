@@ -11,8 +11,9 @@ from strawberry import relay
 from strawberry.types import Info
 
 from app.errors import DomainError
-from app.scheduling import service
 from app.scheduling.availability import aware
+from app.scheduling.events import AppointmentEvent, AppointmentRescheduled
+from app.scheduling.queries import appointments_by_id
 from schema.context import Context
 from schema.ids import pk
 from schema.permissions import can
@@ -21,19 +22,20 @@ from schema.scheduling.types import AppointmentNode, ScheduleChange
 
 
 def _matches(
-    payload: dict[str, Any],
+    event: AppointmentEvent,
     location_id: int,
     provider_ids: set[int],
     window: tuple[datetime | None, datetime | None],
 ) -> bool:
-    previous = payload.get("previous", {})
-    if location_id not in (payload["locationId"], previous.get("locationId")):
+    locations, providers, starts = {event.location_id}, {event.provider_id}, [event.starts_at]
+    if isinstance(event, AppointmentRescheduled):
+        locations.add(event.previous_location_id)
+        providers.add(event.previous_provider_id)
+        starts.append(event.previous_starts_at)
+    if location_id not in locations:
         return False
-    if provider_ids and not provider_ids & {payload["providerId"], previous.get("providerId")}:
+    if provider_ids and not provider_ids & providers:
         return False
-    starts = [datetime.fromisoformat(payload["startsAt"])]
-    if previous.get("startsAt"):
-        starts.append(datetime.fromisoformat(previous["startsAt"]))
     return any(
         (window[0] is None or s >= window[0]) and (window[1] is None or s < window[1])
         for s in starts
@@ -65,21 +67,14 @@ class SchedulingSubscriptions:
         async with info.context.runtime.bus.subscribe() as queue:
             while True:
                 event = await queue.get()
-                if event.topic != service.SCHEDULE_TOPIC:
+                if not isinstance(event, AppointmentEvent):
                     continue
-                if not _matches(event.payload, location, providers, window):
+                if not _matches(event, location, providers, window):
                     continue
                 async with op.db() as session:
-                    rows = await service.appointments_by_id(
-                        session, op.staff, [event.payload["appointmentId"]]
-                    )
+                    rows = await appointments_by_id(session, op.staff, [event.appointment_id])
                 if rows:
-                    yield ScheduleChange(
-                        change=service.Change(event.payload["change"]),
-                        changed_fields=event.payload["changedFields"],
-                        previous=event.payload["previous"],
-                        appointment=AppointmentNode.from_model(rows[0]),
-                    )
+                    yield ScheduleChange.of(event, AppointmentNode.from_model(rows[0]))
                 # The event and its fields are resolved: commit their reads' audit events and
                 # end the transaction before waiting, however long, for the next event. (An
                 # open transaction would pin a connection, and on SQLite, whose transactions

@@ -10,8 +10,15 @@ from strawberry import relay
 from strawberry.types import Info
 
 from app.scheduling import models
-from app.scheduling.service import Change, appointments_by_id
+from app.scheduling.events import (
+    AppointmentEvent,
+    AppointmentRescheduled,
+    AppointmentStatusChanged,
+    Change,
+)
+from app.scheduling.queries import appointments_by_id
 from schema.context import Context
+from schema.errors import camel
 from schema.ids import to_global
 from schema.loaders import by_id
 from schema.nodes import node_resolver, plain_rows
@@ -242,3 +249,21 @@ class ScheduleChange:
         description="The changed fields' values before the change."
     )
     appointment: AppointmentNode
+
+    @classmethod
+    def of(cls, event: AppointmentEvent, appointment: AppointmentNode) -> ScheduleChange:
+        previous: dict[str, Any] = {}
+        if isinstance(event, AppointmentRescheduled):
+            previous = {
+                "startsAt": event.previous_starts_at.isoformat(),
+                "providerId": event.previous_provider_id,
+                "locationId": event.previous_location_id,
+            }
+        elif isinstance(event, AppointmentStatusChanged):
+            previous = {"status": event.previous_status.name}
+        return cls(
+            change=event.change,
+            changed_fields=[camel(name) for name in event.changed_fields],
+            previous=previous,  # type: ignore[arg-type]
+            appointment=appointment,
+        )

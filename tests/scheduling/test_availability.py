@@ -4,7 +4,7 @@ time zone, in real minutes across daylight-saving changes."""
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from app.scheduling import service
+from app.scheduling import free_time
 from app.scheduling.models import ExceptionKind
 from tests.fixtures.graphql import error_codes
 from tests.fixtures.scheduling import (
@@ -44,7 +44,7 @@ def local_day(day: date, tz: ZoneInfo = NEW_YORK) -> tuple[datetime, datetime]:
 
 async def _slots(runtime, clinic, day_from, day_to):
     async with runtime.sessions() as session:
-        return await service.available_slots(
+        return await free_time.available_slots(
             session,
             appointment_type_id=clinic.type_pks["Hour"],
             starts=local_day(day_from)[0],

@@ -574,7 +574,7 @@ async def test_appointment_reads_and_changes_are_audited(runtime, client):
         ("update", "front_desk", patient_pk),
         ("read", "front_desk", patient_pk),
     ]
-    assert '"startsAt"' in events[1].detail and '"CANCELLED"' in events[2].detail
+    assert '"starts_at"' in events[1].detail and '"CANCELLED"' in events[2].detail
     # and the compliance officer sees them through auditEvents
     officer = await client.login("compliance_officer")
     edges = (await officer.data(AUDIT, patient=patient))["auditEvents"]["edges"]
