@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from sqlalchemy import DateTime, Enum, MetaData, event
 from sqlalchemy.engine import Dialect
@@ -77,9 +77,21 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+class RowScope(enum.Enum):
+    """Which callers a table's rows are for (app/authz.py `visible_rows` turns it into SQL)."""
+
+    STAFF = "staff"  # the practice's staff only (the default: a new table is closed to others)
+    PRACTICE = "practice"  # the practice's shared catalog, for every signed-in caller
+    PATIENT = "patient"  # about one patient: staff, and that patient's own users
+    LOGIN = "login"  # a login's own rows (its patient links): staff, and that login
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {datetime: UTCDateTime()}
+    __row_scope__: ClassVar[RowScope] = RowScope.STAFF
+    __patient_column__: ClassVar[str] = "patient_id"  # which column names the patient
+    __login_column__: ClassVar[str] = "user_id"  # which column names the login
 
 
 class Timestamped:

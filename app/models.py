@@ -16,7 +16,7 @@ from app.scheduling.models import (
     Room,
     WaitlistEntry,
 )
-from app.users.models import RefreshToken, User, UserRole
+from app.users.models import PatientAccess, RefreshToken, User, UserRole
 
 __all__ = [
     "Allergy",
@@ -34,6 +34,7 @@ __all__ = [
     "Note",
     "OutboxMessage",
     "Patient",
+    "PatientAccess",
     "Problem",
     "Provider",
     "RefreshToken",

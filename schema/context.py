@@ -21,7 +21,7 @@ from strawberry.dataloader import DataLoader
 
 from app import transaction
 from app.audit import trail
-from app.authz import Actor
+from app.authz import Actor, act_as
 from app.runtime import Runtime
 
 L = TypeVar("L", bound=DataLoader[Any, Any])
@@ -69,7 +69,7 @@ class Operation:
     @property
     def session(self) -> AsyncSession:
         if self._session is None:
-            self._session = self.context.runtime.sessions()
+            self._session = act_as(self.context.runtime.sessions(), self.actor)
         return self._session
 
     @property

@@ -19,7 +19,7 @@ from sqlalchemy import insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.models import AuditEvent
-from app.authz import Actor
+from app.authz import ALL_ROWS, Actor
 from app.db import utcnow
 
 T = TypeVar("T")
@@ -157,7 +157,10 @@ async def flush(session: AsyncSession) -> int:
         await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK_KEY})
     head = (
         await session.execute(
-            select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
+            select(AuditEvent.seq, AuditEvent.hash)
+            .order_by(AuditEvent.seq.desc())
+            .limit(1)
+            .execution_options(**ALL_ROWS)  # the chain's head, whoever's request this is
         )
     ).first()
     seq, prev_hash = (head.seq, head.hash) if head else (0, GENESIS_HASH)

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, Timestamped, str_enum
+from app.db import Base, RowScope, Timestamped, str_enum
 
 
 class Sex(enum.StrEnum):  # FHIR AdministrativeGender
@@ -51,6 +51,8 @@ class NoteStatus(enum.StrEnum):
 
 class Patient(Timestamped, Base):
     __tablename__ = "patients"
+    __row_scope__ = RowScope.PATIENT
+    __patient_column__ = "id"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     mrn: Mapped[str] = mapped_column(String(16), unique=True)
@@ -77,6 +79,7 @@ class Patient(Timestamped, Base):
 
 class Allergy(Timestamped, Base):  # FHIR AllergyIntolerance
     __tablename__ = "allergies"
+    __row_scope__ = RowScope.PATIENT
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
@@ -92,6 +95,7 @@ class Allergy(Timestamped, Base):  # FHIR AllergyIntolerance
 
 class Problem(Timestamped, Base):  # FHIR Condition (problem-list-item)
     __tablename__ = "problems"
+    __row_scope__ = RowScope.PATIENT
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
@@ -107,6 +111,7 @@ class Problem(Timestamped, Base):  # FHIR Condition (problem-list-item)
 
 class Coverage(Timestamped, Base):  # FHIR Coverage
     __tablename__ = "coverages"
+    __row_scope__ = RowScope.PATIENT
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
@@ -125,6 +130,7 @@ class Coverage(Timestamped, Base):  # FHIR Coverage
 
 class Note(Timestamped, Base):  # clinical note; FHIR DocumentReference / Composition
     __tablename__ = "notes"
+    __row_scope__ = RowScope.PATIENT
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)

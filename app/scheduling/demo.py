@@ -69,9 +69,7 @@ REASONS = [
 ]
 
 
-async def seed_schedule(
-    session: AsyncSession, actor: Actor, patient_ids: list[int]
-) -> int:
+async def seed_schedule(session: AsyncSession, actor: Actor, patient_ids: list[int]) -> int:
     """Returns how many appointments were created (none if a location already exists)."""
     if await session.scalar(select(func.count()).select_from(Location)):
         return 0

@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import islice
 
-from sqlalchemy import or_, select
+from sqlalchemy import Row, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.authz import ALL_ROWS
 from app.db import get_or_not_found, utcnow
 from app.errors import DomainError
 from app.scheduling import availability as av
@@ -39,6 +40,9 @@ class Slot:
     room_id: int | None
 
 
+Held = Row[int, int, int | None, datetime, datetime]  # id, provider, room, start, end
+
+
 @dataclass
 class Calendar:
     """Everything free-time questions need about some providers over a window, loaded at once."""
@@ -46,7 +50,7 @@ class Calendar:
     locations: dict[int, Location]
     templates: list[AvailabilityTemplate]
     exceptions: list[AvailabilityException]
-    held: list[Appointment]
+    held: Sequence[Held]
     rooms: list[Room]
     _templates_by_day: dict[tuple[int, int, int], list[AvailabilityTemplate]] = field(
         init=False, default_factory=dict
@@ -158,10 +162,19 @@ async def load_calendar(
         (await session.scalars(select(Room).where(Room.location_id.in_(wanted_locations)))).all()
     )
     room_ids = [r.id for r in rooms]
+    # Held time counts whoever holds it, so this reads past the caller's row scope; it takes
+    # times and ids only, never the appointments themselves (nothing about them is disclosed).
     held = list(
         (
-            await session.scalars(
-                select(Appointment).where(
+            await session.execute(
+                select(
+                    Appointment.id,
+                    Appointment.provider_id,
+                    Appointment.room_id,
+                    Appointment.starts_at,
+                    Appointment.ends_at,
+                )
+                .where(
                     Appointment.status.in_(HELD_STATUSES),
                     Appointment.starts_at < padded[1],
                     Appointment.ends_at > padded[0],
@@ -169,6 +182,7 @@ async def load_calendar(
                         Appointment.provider_id.in_(provider_ids), Appointment.room_id.in_(room_ids)
                     ),
                 )
+                .execution_options(**ALL_ROWS)
             )
         ).all()
     )

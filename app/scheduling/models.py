@@ -13,7 +13,7 @@ from datetime import date, datetime, time
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, Timestamped, str_enum
+from app.db import Base, RowScope, Timestamped, str_enum
 
 
 class AppointmentStatus(enum.StrEnum):
@@ -46,6 +46,7 @@ class WaitlistStatus(enum.StrEnum):
 
 class Location(Timestamped, Base):
     __tablename__ = "locations"
+    __row_scope__ = RowScope.PRACTICE
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
@@ -56,6 +57,7 @@ class Location(Timestamped, Base):
 
 class Room(Timestamped, Base):
     __tablename__ = "rooms"
+    __row_scope__ = RowScope.PRACTICE
 
     id: Mapped[int] = mapped_column(primary_key=True)
     location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"), index=True)
@@ -65,6 +67,7 @@ class Room(Timestamped, Base):
 
 class Provider(Timestamped, Base):
     __tablename__ = "providers"
+    __row_scope__ = RowScope.PRACTICE
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
@@ -77,6 +80,7 @@ class Provider(Timestamped, Base):
 
 class AppointmentType(Timestamped, Base):
     __tablename__ = "appointment_types"
+    __row_scope__ = RowScope.PRACTICE
     __table_args__ = (CheckConstraint("duration_minutes > 0", name="positive_duration"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -92,6 +96,7 @@ class AvailabilityTemplate(Timestamped, Base):
     """Weekly working hours of a provider at a location, in the location's local time."""
 
     __tablename__ = "availability_templates"
+    __row_scope__ = RowScope.PRACTICE
     __table_args__ = (
         CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday_range"),
         CheckConstraint("start_time < end_time", name="start_before_end"),
@@ -111,6 +116,7 @@ class AvailabilityException(Timestamped, Base):
     """Time off (removes availability) or extra hours (adds it), as absolute instants."""
 
     __tablename__ = "availability_exceptions"
+    __row_scope__ = RowScope.PRACTICE
     __table_args__ = (CheckConstraint("starts_at < ends_at", name="start_before_end"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -134,6 +140,7 @@ class AppointmentSeries(Timestamped, Base):
 
 class Appointment(Timestamped, Base):
     __tablename__ = "appointments"
+    __row_scope__ = RowScope.PATIENT
     __table_args__ = (
         CheckConstraint("starts_at < ends_at", name="start_before_end"),
         Index("ix_appointments_provider_starts_at", "provider_id", "starts_at"),
@@ -160,6 +167,7 @@ class WaitlistEntry(Timestamped, Base):
     """A patient waiting for earlier or any time: offered freed time that matches."""
 
     __tablename__ = "waitlist_entries"
+    __row_scope__ = RowScope.PATIENT
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)

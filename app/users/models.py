@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import Base, Timestamped
+from app.db import Base, RowScope, Timestamped
 
 
 class User(Timestamped, Base):
@@ -56,3 +56,21 @@ class RefreshToken(Base):
     session_expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+
+
+class PatientAccess(Timestamped, Base):
+    """A login's right to act for a patient: themselves, or as parent, guardian or caregiver.
+
+    Row scope (app/authz.py) reads it on every query of a patient user, so a revoked or ended
+    link stops access at once. The portal fills in invitations and proxies' rules.
+    """
+
+    __tablename__ = "patient_access"
+    __row_scope__ = RowScope.LOGIN
+    __table_args__ = (UniqueConstraint("user_id", "patient_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    relation: Mapped[str] = mapped_column(String(32), default="self")  # self, parent, ...
+    ends_at: Mapped[datetime | None]

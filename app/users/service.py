@@ -10,8 +10,8 @@ from sqlalchemy.orm import selectinload
 
 from app.audit import trail
 from app.auth import Authenticator
-from app.authz import STAFF_ROLES, Actor
-from app.errors import DomainError
+from app.authz import PATIENT_ROLE, STAFF_ROLES, Actor
+from app.errors import CommonError, DomainError
 from app.users.models import User, UserRole
 
 
@@ -32,10 +32,15 @@ async def create_user(
     roles: list[str],
     allow_weak_password: bool = False,
 ) -> User:
-    unknown = sorted(set(roles) - set(STAFF_ROLES))
+    unknown = sorted(set(roles) - {*STAFF_ROLES, PATIENT_ROLE})
     if unknown or not roles:
         raise DomainError(
             UserError.UNKNOWN_ROLE, f"Unknown roles: {unknown or 'none given'}", ["roles"]
+        )
+    if PATIENT_ROLE in roles and len(set(roles)) > 1:
+        # A patient login's row scope is its own patients: staff roles would not widen it.
+        raise DomainError(
+            CommonError.INVALID_INPUT, "A patient login holds no other role.", ["roles"]
         )
     if not allow_weak_password and len(password) < 12:
         raise DomainError(UserError.WEAK_PASSWORD, "Use at least 12 characters.", ["password"])
