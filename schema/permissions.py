@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable
 from typing import Any, NoReturn
 
 from graphql import GraphQLError
@@ -21,26 +23,66 @@ def forbidden() -> GraphQLError:
     return GraphQLError("You are not allowed to do this.", extensions={"code": "FORBIDDEN"})
 
 
-class Can(BasePermission):
-    """Allowed when one of the caller's roles holds (resource, action) in policies/policy.csv.
+PatientOf = Callable[[Any], int | None]
 
-    A refusal is a security event: it is recorded in the audit trail (outcome `denied`), under
-    `audit_type` when given, against the patient the field belongs to when there is one.
+
+def itself(source: Any) -> int | None:
+    """For fields of a Patient: the patient is the object itself."""
+    return int(source.pk)
+
+
+def its_patient(source: Any) -> int | None:
+    """For fields of a row about a patient (an appointment, an allergy)."""
+    return int(source.patient_id)
+
+
+class Can(BasePermission):
+    """The one shape of every access decision on a field: allowed when one of the caller's roles
+    holds (resource, action) in the policy (app/authz.py; decisions are memoized per role).
+
+    - `patient`: whose data the field is; a refusal is a security event, recorded in the audit
+      trail (outcome `denied`, under `audit_type`) against that patient.
+    - `break_glass`: also allowed under the caller's unexpired break-glass grant for the patient.
+    - `masked`: on refusal, answer `masked(source)` instead of FORBIDDEN (an SSN's last four).
+    Which rows exist for the caller at all is row scope's business (app/authz.py), not this.
     """
 
-    def __init__(self, resource: str, action: str, audit_type: str | None = None) -> None:
+    def __init__(
+        self,
+        resource: str,
+        action: str,
+        audit_type: str | None = None,
+        *,
+        patient: PatientOf | None = None,
+        break_glass: bool = False,
+        masked: Callable[[Any], Any] | None = None,
+    ) -> None:
         self.resource = resource
         self.action = action
         self.audit_type = audit_type or resource
+        self.patient_of = patient or (lambda _source: None)
+        self.break_glass = break_glass
+        self.masked = masked
 
-    def patient_of(self, source: Any) -> int | None:
-        return None
-
-    def has_permission(self, source: Any, info: Info[Context, Any], **kwargs: Any) -> bool:
+    def allows(self, info: Info[Context, Any]) -> bool:
         actor = info.context.op.actor
         if actor is None:
             raise unauthenticated()
-        if not info.context.runtime.authorizer.can(actor, self.resource, self.action):
+        return info.context.runtime.authorizer.can(actor, self.resource, self.action)
+
+    async def allows_async(self, source: Any, info: Info[Context, Any]) -> bool:
+        if self.allows(info):
+            return True
+        if self.break_glass:
+            from schema.patients.loaders import break_glass_by_patient_id
+
+            patient_id = self.patient_of(source)
+            return patient_id is not None and await break_glass_by_patient_id(info).load(patient_id)
+        return False
+
+    def has_permission(self, source: Any, info: Info[Context, Any], **kwargs: Any) -> bool:
+        """For a root field or a node type (no masking, no break-glass): allowed, or refused."""
+        if not self.allows(info):
             self.refuse(source, info)
         return True
 
@@ -59,6 +101,37 @@ class Can(BasePermission):
         raise forbidden()
 
 
+class Guard(PermissionExtension):
+    """Runs a field's `Can`s in order: the first refusal masks or refuses the field."""
+
+    def resolve(self, next_: Any, source: Any, info: Info[Context, Any], **kwargs: Any) -> Any:
+        for permission in self.permissions:
+            if isinstance(permission, Can) and not permission.allows(info):
+                if permission.masked is not None:
+                    return permission.masked(source)
+                permission.refuse(source, info)
+            elif not isinstance(permission, Can | Public):
+                raise TypeError(f"unknown guard {permission!r}")
+        return next_(source, info, **kwargs)
+
+    async def resolve_async(
+        self, next_: Any, source: Any, info: Info[Context, Any], **kwargs: Any
+    ) -> Any:
+        for permission in self.permissions:
+            if isinstance(permission, Can) and not await permission.allows_async(source, info):
+                if permission.masked is not None:
+                    return permission.masked(source)
+                permission.refuse(source, info)
+            elif not isinstance(permission, Can | Public):
+                raise TypeError(f"unknown guard {permission!r}")
+        result = next_(source, info, **kwargs)
+        return result if inspect.isasyncgen(result) else await result
+
+    @property
+    def supports_sync(self) -> bool:
+        return not any(getattr(p, "break_glass", False) for p in self.permissions)
+
+
 class Public(BasePermission):
     """Declares a field open to anonymous callers (login, refreshToken)."""
 
@@ -68,7 +141,7 @@ class Public(BasePermission):
 
 def guard(*permissions: BasePermission) -> list[FieldExtension]:
     """Field extensions for `strawberry.field(extensions=guard(Can("patient", "read")))`."""
-    return [PermissionExtension(permissions=list(permissions), use_directives=False)]
+    return [Guard(permissions=list(permissions), use_directives=False)]
 
 
 def can(resource: str, action: str) -> list[FieldExtension]:

@@ -16,7 +16,7 @@ from app.users.models import User as UserModel
 from schema.context import Context
 from schema.nodes import node_resolver
 from schema.patients import loaders
-from schema.permissions import Can, guard, unauthenticated
+from schema.permissions import Can, guard, itself
 
 Sex = strawberry.enum(models.Sex, description="Administrative sex (FHIR AdministrativeGender).")
 AllergyCategory = strawberry.enum(models.AllergyCategory)
@@ -27,32 +27,6 @@ NoteStatus = strawberry.enum(models.NoteStatus)
 
 N = TypeVar("N")
 Row = TypeVar("Row")
-
-
-class CanForPatient(Can):
-    """Like Can, on a field of a Patient: a refusal is recorded against that patient."""
-
-    def patient_of(self, source: Any) -> int | None:
-        return int(source.pk)
-
-
-class CanReadNotes(CanForPatient):
-    """Providers and nurses by policy; anyone else only under an unexpired break-glass grant."""
-
-    def __init__(self) -> None:
-        super().__init__("note", "read", "ClinicalNote")
-
-    async def has_permission(  # type: ignore[override]
-        self, source: Any, info: Info[Context, Any], **kwargs: Any
-    ) -> bool:
-        actor = info.context.op.actor
-        if actor is None:
-            raise unauthenticated()
-        if info.context.runtime.authorizer.can(actor, self.resource, self.action):
-            return True
-        if await loaders.break_glass_by_patient_id(info).load(source.pk):
-            return True
-        self.refuse(source, info)
 
 
 @strawberry.type
@@ -248,33 +222,36 @@ class PatientNode(relay.Node):
     resolve_nodes = node_resolver("patient", service.get_patients)  # type: ignore[assignment]
 
     @strawberry.field(
-        extensions=guard(Can("patient", "read")),
+        extensions=guard(
+            Can("patient", "read"),
+            Can("patient_ssn", "read", masked=lambda p: service.masked_ssn(p.model)),
+        ),
         description="Masked as ***-**-1234 unless your role may see the full number.",
     )
     async def ssn(self, info: Info[Context, Any]) -> str | None:
         op = info.context.op
-        if not info.context.runtime.authorizer.can(op.actor, "patient_ssn", "read"):
-            return service.masked_ssn(self.model)
         async with op.db() as session:
             return service.full_ssn(session, op.staff, self.model, info.context.runtime.settings)
 
-    @strawberry.field(extensions=guard(CanForPatient("allergy", "read", "AllergyIntolerance")))
+    @strawberry.field(
+        extensions=guard(Can("allergy", "read", "AllergyIntolerance", patient=itself))
+    )
     async def allergies(self, info: Info[Context, Any]) -> list[AllergyNode]:
         rows = await loaders.allergies_by_patient_id(info).load(self.pk)
         return [AllergyNode.from_model(r) for r in rows]
 
-    @strawberry.field(extensions=guard(CanForPatient("problem", "read", "Condition")))
+    @strawberry.field(extensions=guard(Can("problem", "read", "Condition", patient=itself)))
     async def problems(self, info: Info[Context, Any]) -> list[ProblemNode]:
         rows = await loaders.problems_by_patient_id(info).load(self.pk)
         return [ProblemNode.from_model(r) for r in rows]
 
-    @strawberry.field(extensions=guard(CanForPatient("coverage", "read", "Coverage")))
+    @strawberry.field(extensions=guard(Can("coverage", "read", "Coverage", patient=itself)))
     async def coverages(self, info: Info[Context, Any]) -> list[CoverageNode]:
         rows = await loaders.coverages_by_patient_id(info).load(self.pk)
         return [CoverageNode.from_model(r) for r in rows]
 
     @strawberry.field(
-        extensions=guard(CanReadNotes()),
+        extensions=guard(Can("note", "read", "ClinicalNote", patient=itself, break_glass=True)),
         description="Providers and nurses; others only after breakGlass.",
     )
     async def notes(self, info: Info[Context, Any]) -> list[NoteNode]:

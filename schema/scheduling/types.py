@@ -24,7 +24,7 @@ from schema.loaders import by_id
 from schema.nodes import node_resolver, plain_rows
 from schema.patients.loaders import patient_by_id, user_by_id
 from schema.patients.types import PatientNode, StaffMember
-from schema.permissions import Can, can, guard
+from schema.permissions import Can, can, guard, its_patient
 
 AppointmentStatus = strawberry.enum(
     models.AppointmentStatus,
@@ -33,11 +33,10 @@ AppointmentStatus = strawberry.enum(
 )
 
 
-class CanForAppointment(Can):
-    """Like Can, on a field of an Appointment: a refusal is recorded against its patient."""
-
-    def patient_of(self, source: Any) -> int | None:
-        return int(source.patient_id)
+def _clinical_detail(field: str) -> Can:
+    """Clinical detail on an appointment: clinicians and the front desk (policy
+    `appointment_detail`); a refusal is audited against the appointment's patient."""
+    return Can("appointment_detail", "read", f"Appointment.{field}", patient=its_patient)
 
 
 @strawberry.type(name="Room")
@@ -164,11 +163,15 @@ class AppointmentNode(Placed, relay.Node):
     ends_at: datetime
     status: AppointmentStatus  # type: ignore[valid-type]
     reason: str | None = strawberry.field(
-        extensions=guard(CanForAppointment("appointment_detail", "read", "Appointment.reason")),
+        extensions=guard(
+            Can("appointment_detail", "read", "Appointment.reason", patient=its_patient)
+        ),
         description="Why the patient comes: clinical, so not for billing roles.",
     )
     notes: str | None = strawberry.field(
-        extensions=guard(CanForAppointment("appointment_detail", "read", "Appointment.notes")),
+        extensions=guard(
+            Can("appointment_detail", "read", "Appointment.notes", patient=its_patient)
+        ),
     )
     cancellation_reason: str | None
     series_id: relay.GlobalID | None
