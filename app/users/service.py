@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -10,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from app.audit import trail
 from app.auth import Authenticator
-from app.authz import PATIENT_ROLE, STAFF_ROLES, Actor
+from app.authz import ALL_ROWS, PATIENT_ROLE, STAFF_ROLES, Actor
 from app.errors import CommonError, DomainError
 from app.users.models import User, UserRole
 
@@ -62,3 +64,22 @@ async def get_user(session: AsyncSession, user_id: int) -> User | None:
     return await session.scalar(
         select(User).options(selectinload(User.roles)).where(User.id == user_id)
     )
+
+
+@dataclass(frozen=True)
+class StaffName:
+    """What a record shows of the staff member behind it (no roles, no password hash)."""
+
+    id: int
+    username: str
+    full_name: str
+
+
+async def staff_names(session: AsyncSession, user_ids: Sequence[int]) -> dict[int, StaffName]:
+    """Names of the staff behind records (a note's author, a visit's provider), by user id."""
+    rows = await session.execute(
+        select(User.id, User.username, User.full_name)
+        .where(User.id.in_(user_ids))
+        .execution_options(**ALL_ROWS)  # a name on a record the caller may read, nothing more
+    )
+    return {row.id: StaffName(row.id, row.username, row.full_name) for row in rows}

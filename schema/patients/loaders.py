@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info
@@ -14,7 +12,6 @@ from strawberry.types import Info
 from app.authz import Actor
 from app.patients import service
 from app.patients.models import Allergy, Coverage, Note, Patient, Problem
-from app.users.models import User
 from schema.context import Context
 
 R = TypeVar("R")
@@ -67,29 +64,6 @@ def break_glass_by_patient_id(info: Info[Context, Any]) -> DataLoader[int, bool]
         return [pid in granted for pid in patient_ids]
 
     return op.loader("break_glass", load)
-
-
-@dataclass(frozen=True)
-class StaffName:
-    """What a record shows of the staff member behind it (no roles, no password hash)."""
-
-    id: int
-    username: str
-    full_name: str
-
-
-def user_by_id(info: Info[Context, Any]) -> DataLoader[int, StaffName | None]:
-    op = info.context.op
-
-    async def load(ids: list[int]) -> list[StaffName | None]:
-        async with op.db() as session:
-            rows = await session.execute(
-                select(User.id, User.username, User.full_name).where(User.id.in_(ids))
-            )
-            found = {row.id: StaffName(row.id, row.username, row.full_name) for row in rows}
-        return [found.get(i) for i in ids]
-
-    return op.loader("users", load)
 
 
 def patient_by_id(info: Info[Context, Any]) -> DataLoader[int, Patient | None]:

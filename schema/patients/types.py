@@ -12,11 +12,12 @@ from strawberry.types import Info
 
 from app.audit import trail
 from app.patients import models, service
-from app.users.models import User as UserModel
 from schema.context import Context
 from schema.nodes import node_resolver
 from schema.patients import loaders
 from schema.permissions import Can, guard, itself
+from schema.users.loaders import staff_name_by_user_id
+from schema.users.types import StaffMember
 
 Sex = strawberry.enum(models.Sex, description="Administrative sex (FHIR AdministrativeGender).")
 AllergyCategory = strawberry.enum(models.AllergyCategory)
@@ -27,16 +28,6 @@ NoteStatus = strawberry.enum(models.NoteStatus)
 
 N = TypeVar("N")
 Row = TypeVar("Row")
-
-
-@strawberry.type
-class StaffMember:
-    username: str
-    full_name: str
-
-    @classmethod
-    def from_model(cls, user: UserModel | loaders.StaffName) -> StaffMember:
-        return cls(username=user.username, full_name=user.full_name)
 
 
 @strawberry.type
@@ -153,7 +144,7 @@ class NoteNode(relay.Node):
 
     @strawberry.field
     async def author(self, info: Info[Context, Any]) -> StaffMember | None:
-        user = await loaders.user_by_id(info).load(self.author_id)
+        user = await staff_name_by_user_id(info).load(self.author_id)
         return StaffMember.from_model(user) if user else None
 
     @classmethod

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry import relay
@@ -22,9 +22,13 @@ from schema.errors import camel
 from schema.ids import to_global
 from schema.loaders import by_id
 from schema.nodes import node_resolver, plain_rows
-from schema.patients.loaders import patient_by_id, user_by_id
-from schema.patients.types import PatientNode, StaffMember
+from schema.patients.loaders import patient_by_id
 from schema.permissions import Can, can, guard, its_patient
+from schema.users.loaders import staff_name_by_user_id
+from schema.users.types import StaffMember
+
+if TYPE_CHECKING:
+    from schema.patients.types import PatientNode
 
 AppointmentStatus = strawberry.enum(
     models.AppointmentStatus,
@@ -80,7 +84,7 @@ class ProviderNode(relay.Node):
 
     @strawberry.field
     async def name(self, info: Info[Context, Any]) -> str:
-        user = await user_by_id(info).load(self.user_id)
+        user = await staff_name_by_user_id(info).load(self.user_id)
         return user.full_name if user else ""
 
     @strawberry.field(
@@ -180,7 +184,11 @@ class AppointmentNode(Placed, relay.Node):
     booked_by_id: strawberry.Private[int | None]
 
     @strawberry.field(extensions=can("patient", "read"))
-    async def patient(self, info: Info[Context, Any]) -> PatientNode | None:
+    async def patient(
+        self, info: Info[Context, Any]
+    ) -> Annotated[PatientNode, strawberry.lazy("schema.patients.types")] | None:
+        from schema.patients.types import PatientNode  # patients' types, not imported at load
+
         row = await patient_by_id(info).load(self.patient_id)
         return PatientNode.from_model(row) if row else None
 
@@ -189,7 +197,7 @@ class AppointmentNode(Placed, relay.Node):
         """Who booked it (null when it came from an import or the seed)."""
         if self.booked_by_id is None:
             return None
-        user = await user_by_id(info).load(self.booked_by_id)
+        user = await staff_name_by_user_id(info).load(self.booked_by_id)
         return StaffMember.from_model(user) if user else None
 
     @strawberry.field
