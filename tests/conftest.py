@@ -28,6 +28,8 @@ from app.main import create_app
 from app.runtime import Runtime
 from tests.fixtures.graphql import GraphQLClient
 
+pytest_plugins = ["tests.fixtures.browser"]
+
 BACKENDS = ["sqlite", "postgres"]
 TEMPLATE = "practice_template"
 _numbers = itertools.count(1)
