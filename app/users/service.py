@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import enum
-
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -12,13 +10,8 @@ from app.audit import trail
 from app.auth import Authenticator
 from app.authz import STAFF_ROLES, Actor
 from app.errors import DomainError
+from app.users.errors import UserErrorCode
 from app.users.models import User, UserRole
-
-
-class UserError(enum.StrEnum):
-    USERNAME_TAKEN = "USERNAME_TAKEN"
-    UNKNOWN_ROLE = "UNKNOWN_ROLE"
-    WEAK_PASSWORD = "WEAK_PASSWORD"
 
 
 async def create_user(
@@ -35,12 +28,12 @@ async def create_user(
     unknown = sorted(set(roles) - set(STAFF_ROLES))
     if unknown or not roles:
         raise DomainError(
-            UserError.UNKNOWN_ROLE, f"Unknown roles: {unknown or 'none given'}", ["roles"]
+            UserErrorCode.UNKNOWN_ROLE, f"Unknown roles: {unknown or 'none given'}", ["roles"]
         )
     if not allow_weak_password and len(password) < 12:
-        raise DomainError(UserError.WEAK_PASSWORD, "Use at least 12 characters.", ["password"])
+        raise DomainError(UserErrorCode.WEAK_PASSWORD, "Use at least 12 characters.", ["password"])
     if await session.scalar(select(User.id).where(User.username == username)):
-        raise DomainError(UserError.USERNAME_TAKEN, f"{username!r} is taken", ["username"])
+        raise DomainError(UserErrorCode.USERNAME_TAKEN, f"{username!r} is taken", ["username"])
     user = User(
         username=username,
         full_name=full_name,
