@@ -23,12 +23,15 @@ from app.audit import trail
 from app.authz import Actor
 from app.config import Settings
 from app.db import utcnow
+from app.errors import DomainError
 from app.users.models import RefreshToken, User
 
 ALGORITHMS = ["HS256"]  # the allow-list: alg=none and algorithm confusion are refused
 
 
-class AuthError(enum.StrEnum):
+class AuthErrorCode(enum.StrEnum):
+    """Why signing in, rotating a session or ending one was refused."""
+
     INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
     ACCOUNT_LOCKED = "ACCOUNT_LOCKED"
     INVALID_REFRESH_TOKEN = "INVALID_REFRESH_TOKEN"
@@ -47,9 +50,10 @@ class TokenPair:
 
 @dataclass(frozen=True)
 class AuthResult:
+    """Tokens, or the refusal: returned, not raised, because a refusal's writes are kept."""
+
     tokens: TokenPair | None = None
-    error: AuthError | None = None
-    message: str | None = None
+    error: DomainError | None = None
 
 
 class Authenticator:
@@ -184,16 +188,16 @@ class Authenticator:
         )
         if user is None or not user.is_active:
             await self._password_matches(self._dummy_hash, password)  # same cost as a real check
-            return self._refuse(session, actor, AuthError.INVALID_CREDENTIALS)
+            return self._refuse(session, actor, AuthErrorCode.INVALID_CREDENTIALS)
         if user.locked_until and user.locked_until > now:
-            return self._refuse(session, actor, AuthError.ACCOUNT_LOCKED)
+            return self._refuse(session, actor, AuthErrorCode.ACCOUNT_LOCKED)
         if not await self._password_matches(user.password_hash, password):
             user.failed_login_count += 1
             if user.failed_login_count >= self.settings.lockout_threshold:
                 user.locked_until = now + timedelta(minutes=self.settings.lockout_minutes)
                 user.failed_login_count = 0
                 trail.record(session, actor, "lock", "User", user.id)
-            return self._refuse(session, actor, AuthError.INVALID_CREDENTIALS)
+            return self._refuse(session, actor, AuthErrorCode.INVALID_CREDENTIALS)
         if self.hasher.check_needs_rehash(user.password_hash):
             user.password_hash = await asyncio.to_thread(self.hash_password, password)
         user.failed_login_count = 0
@@ -204,13 +208,15 @@ class Authenticator:
         tokens = self._issue(session, user, str(uuid.uuid4()), session_expires_at, now)
         return AuthResult(tokens=tokens)
 
-    def _refuse(self, session: AsyncSession, actor: Actor, error: AuthError) -> AuthResult:
-        trail.record(session, actor, "login", "User", actor.user_id, outcome=error.value.lower())
+    def _refuse(self, session: AsyncSession, actor: Actor, code: AuthErrorCode) -> AuthResult:
+        trail.record(session, actor, "login", "User", actor.user_id, outcome=code.value.lower())
         message = {
-            AuthError.INVALID_CREDENTIALS: "Wrong username or password.",
-            AuthError.ACCOUNT_LOCKED: "Too many failed attempts; the account is locked for now.",
-        }[error]
-        return AuthResult(error=error, message=message)
+            AuthErrorCode.INVALID_CREDENTIALS: "Wrong username or password.",
+            AuthErrorCode.ACCOUNT_LOCKED: (
+                "Too many failed attempts; the account is locked for now."
+            ),
+        }[code]
+        return AuthResult(error=DomainError(code, message))
 
     async def refresh(
         self,
@@ -231,7 +237,9 @@ class Authenticator:
         )
         now = utcnow()  # after the wait for the row
         refused = AuthResult(
-            error=AuthError.INVALID_REFRESH_TOKEN, message="The session has ended; log in again."
+            error=DomainError(
+                AuthErrorCode.INVALID_REFRESH_TOKEN, "The session has ended; log in again."
+            )
         )
         if stored is None:
             return refused
@@ -271,17 +279,20 @@ class Authenticator:
         refresh_token: str,
         ip: str | None,
         request_id: str | None = None,
-    ) -> bool:
-        """End the session a refresh token belongs to (every token of it); False if none."""
+    ) -> None:
+        """End the session a refresh token belongs to (every token of it)."""
         stored = await session.scalar(
             select(RefreshToken).where(RefreshToken.token_hash == _sha256(refresh_token))
         )
         if stored is None or stored.revoked_at is not None:
-            return False
+            raise DomainError(
+                AuthErrorCode.INVALID_REFRESH_TOKEN,
+                "No open session has this token.",
+                ["refresh_token"],
+            )
         await _revoke_family(session, stored.family_id, utcnow())
         actor = Actor(user_id=stored.user_id, username="", ip=ip, request_id=request_id)
         trail.record(session, actor, "logout", "Session", stored.family_id)
-        return True
 
 
 async def _revoke_family(session: AsyncSession, family_id: str, now: datetime) -> None:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 from app.config import Settings
-from app.errors import CommonError, DomainError, NotFound
+from app.errors import CommonErrorCode, DomainError, NotFound
 
 R = TypeVar("R")
 
@@ -66,7 +66,7 @@ def str_enum(cls: type[enum.Enum]) -> Enum:
 async def get_or_not_found(
     session: AsyncSession, model: type[R], id_: int, what: str, *field: str
 ) -> R:
-    """The row with this primary key, or NOT_FOUND naming the input field that gave the id."""
+    """The row with this primary key, or NOT_FOUND naming the (domain) field that gave the id."""
     row = await session.get(model, id_)
     if row is None:
         raise NotFound(what, list(field))
@@ -101,11 +101,6 @@ class Timestamped:
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
-
-
 @event.listens_for(Session, "before_flush")
 def _refuse_text_that_does_not_fit(session: Session, _context: Any, _instances: Any) -> None:
     """Text longer than its column, or holding NUL, is the caller's fault on every database.
@@ -121,15 +116,15 @@ def _refuse_text_that_does_not_fit(session: Session, _context: Any, _instances: 
             length = getattr(column.type, "length", None)
             if "\x00" in value:
                 raise DomainError(
-                    CommonError.INVALID_INPUT,
+                    CommonErrorCode.INVALID_INPUT,
                     f"{column.key} holds a NUL character",
-                    [_camel(column.key)],
+                    [column.key],
                 )
             if length is not None and len(value) > length:
                 raise DomainError(
-                    CommonError.INVALID_INPUT,
+                    CommonErrorCode.INVALID_INPUT,
                     f"{column.key} is longer than {length} characters",
-                    [_camel(column.key)],
+                    [column.key],
                 )
 
 

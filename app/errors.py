@@ -1,4 +1,8 @@
-"""Domain errors: a rule violation with a code the client can act on (becomes a userError)."""
+"""Domain errors: a rule violation with a code the client can act on (becomes a userError).
+
+`field` names the fault in the domain's own words: a path of snake_case names (e.g.
+["occurrences", "0", "starts_at"]). Only the GraphQL layer knows where that sits in its inputs.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,9 @@ import enum
 from collections.abc import Sequence
 
 
-class CommonError(enum.StrEnum):
+class CommonErrorCode(enum.StrEnum):
+    """Codes every domain may raise; a code two domains need with one meaning belongs here."""
+
     NOT_FOUND = "NOT_FOUND"
     INVALID_INPUT = "INVALID_INPUT"
 
@@ -31,4 +37,4 @@ class DomainErrors(DomainError):
 
 class NotFound(DomainError):
     def __init__(self, what: str, field: Sequence[str] | None = None):
-        super().__init__(CommonError.NOT_FOUND, f"{what} not found", field)
+        super().__init__(CommonErrorCode.NOT_FOUND, f"{what} not found", field)

@@ -1,31 +1,43 @@
-"""userErrors: domain rule violations returned in payloads (never in the `errors` list)."""
+"""Domain errors as clients see them: userErrors in mutation payloads, GraphQL errors from queries.
+
+Services name the field at fault in their own words (snake_case paths); `input_path` is the one
+place that turns such a path into the path of the input the client sent.
+"""
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import strawberry
+from graphql import GraphQLError
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
+from strawberry.utils.str_converters import to_camel_case
 
-from app.auth import AuthError
+from app.auth import AuthErrorCode
 from app.authz import Actor
-from app.errors import CommonError, DomainError, DomainErrors
-from app.patients.errors import PatientError
-from app.scheduling.errors import SchedulingError
-from app.users.service import UserError as UserServiceError
+from app.errors import CommonErrorCode, DomainError, DomainErrors
+from app.patients.errors import PatientErrorCode
+from app.scheduling.errors import SchedulingErrorCode
+from app.users.errors import UserErrorCode
 from schema.context import Context
+from schema.ids import UnknownId
 
 T = TypeVar("T")
 
+# A domain field -> its exact input path, for inputs that name or nest it differently from the
+# service (e.g. {"city": ["address", "city"]}); the rest of the domain path is camel-cased.
+FieldOverrides = Mapping[str, Sequence[str]]
+
 _DOMAIN_CODES: tuple[type[enum.StrEnum], ...] = (
-    CommonError,
-    AuthError,
-    UserServiceError,
-    PatientError,
-    SchedulingError,
+    CommonErrorCode,
+    AuthErrorCode,
+    UserErrorCode,
+    PatientErrorCode,
+    SchedulingErrorCode,
 )
 
 _ErrorCode = enum.Enum(  # type: ignore[misc]
@@ -38,10 +50,17 @@ ErrorCode = strawberry.enum(
 )
 
 
-def camel(name: str) -> str:
-    """A domain (snake_case) name as the API spells it."""
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
+def input_path(error: DomainError, overrides: FieldOverrides | None = None) -> list[str] | None:
+    """The input path of the field at fault: the domain path's first name through `overrides`
+    when given there, every other name camel-cased as the schema names input fields.
+
+    An UnknownId comes from this layer and names its input path already: it passes as it is.
+    """
+    if error.field is None or isinstance(error, UnknownId):
+        return error.field
+    head, *rest = error.field
+    start = list((overrides or {}).get(head, [to_camel_case(head)]))
+    return start + [to_camel_case(name) for name in rest]
 
 
 @strawberry.type
@@ -53,20 +72,55 @@ class UserError:
     message: str
 
     @classmethod
-    def from_domain(cls, error: DomainError) -> UserError:
-        return cls(field=error.field, code=ErrorCode[error.code.value], message=error.message)
+    def from_domain(cls, error: DomainError, overrides: FieldOverrides | None = None) -> UserError:
+        return cls(
+            field=input_path(error, overrides),
+            code=ErrorCode[error.code.value],
+            message=error.message,
+        )
+
+
+def to_user_errors(error: DomainError, overrides: FieldOverrides | None = None) -> list[UserError]:
+    """One userError per rule violation (a DomainErrors holds several)."""
+    errors = error.errors if isinstance(error, DomainErrors) else [error]
+    return [UserError.from_domain(one, overrides) for one in errors]
 
 
 async def run_mutation(
-    info: Info[Context, Any], work: Callable[[AsyncSession, Actor], Awaitable[T]]
+    info: Info[Context, Any],
+    work: Callable[[AsyncSession, Actor], Awaitable[T]],
+    overrides: FieldOverrides | None = None,
 ) -> tuple[T | None, list[UserError]]:
-    """Run one service call as one transaction; a domain error rolls it back to a userError."""
+    """Run one service call as one transaction; a domain error rolls it back to userErrors."""
     op = info.context.op
+    return await run_public_mutation(info, lambda session: work(session, op.staff), overrides)
+
+
+async def run_public_mutation(
+    info: Info[Context, Any],
+    work: Callable[[AsyncSession], Awaitable[T]],
+    overrides: FieldOverrides | None = None,
+) -> tuple[T | None, list[UserError]]:
+    """`run_mutation` for a mutation anyone may call (logout): the work is given no actor."""
     try:
-        async with op.transaction() as session:
-            result = await work(session, op.staff)
-    except DomainErrors as errors:
-        return None, [UserError.from_domain(error) for error in errors.errors]
+        async with info.context.op.transaction() as session:
+            result = await work(session)
     except DomainError as error:
-        return None, [UserError.from_domain(error)]
+        return None, to_user_errors(error, overrides)
     return result, []
+
+
+@contextmanager
+def query_errors(overrides: FieldOverrides | None = None) -> Iterator[None]:
+    """Around a query's (or subscription's) service calls: a query has no payload to carry
+    userErrors, so a domain error leaves as a GraphQL error, BAD_USER_INPUT, with the domain
+    code as `reason` and the input path as `field` in its extensions."""
+    try:
+        yield
+    except DomainError as error:
+        extensions = {
+            "code": "BAD_USER_INPUT",
+            "reason": str(error.code),
+            "field": input_path(error, overrides),
+        }
+        raise GraphQLError(error.message, extensions=extensions) from error

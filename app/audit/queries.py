@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit import trail
 from app.audit.models import AuditEvent
 from app.authz import Actor
+from app.errors import CommonErrorCode, DomainError
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,24 @@ class AuditPage:
     events: list[AuditEvent]
     total: int  # matching events, on every page
     has_more: bool  # older matching events follow this page
+
+
+def _instant(value: datetime | None, field: str) -> datetime | None:
+    """A bound of the search as a UTC instant: a time without its UTC offset names none."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise DomainError(
+            CommonErrorCode.INVALID_INPUT,
+            f"{field} needs a UTC offset, e.g. 2026-01-31T09:00:00+00:00.",
+            [field],
+        )
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise DomainError(
+            CommonErrorCode.INVALID_INPUT, f"{field} is out of range.", [field]
+        ) from None
 
 
 async def search(
@@ -37,6 +56,7 @@ async def search(
     Pages are keyed by seq, not by offset: the trail grows while it is read (reading it is
     itself recorded), and an offset would repeat events on the next page.
     """
+    since, until = _instant(since, "since"), _instant(until, "until")
     stmt = select(AuditEvent)
     if patient_id is not None:
         stmt = stmt.where(AuditEvent.patient_id == patient_id)

@@ -3,7 +3,9 @@
 import enum
 
 
-class PatientError(enum.StrEnum):
+class PatientErrorCode(enum.StrEnum):
+    """Why a patient record (demographics, clinical lists, notes, break-glass) was refused."""
+
     REQUIRED = "REQUIRED"
     POSSIBLE_DUPLICATE = "POSSIBLE_DUPLICATE"
     BIRTH_DATE_IN_FUTURE = "BIRTH_DATE_IN_FUTURE"

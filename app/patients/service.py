@@ -19,9 +19,9 @@ from app.config import Settings
 from app.counters import luhn_check_digit, next_value
 from app.crypto import FieldCipher
 from app.db import Base, get_or_not_found, utcnow
-from app.errors import CommonError, DomainError
+from app.errors import CommonErrorCode, DomainError
 from app.patients import icd10
-from app.patients.errors import PatientError
+from app.patients.errors import PatientErrorCode
 from app.patients.models import (
     Allergy,
     BreakGlassGrant,
@@ -53,32 +53,14 @@ DEMOGRAPHIC_FIELDS = (
     "postal_code",
     "language",
 )
-# Where each demographic field sits in the GraphQL input (the `field` of a userError)
-FIELD_PATHS: dict[str, list[str]] = {
-    "family_name": ["familyName"],
-    "given_name": ["givenName"],
-    "middle_name": ["middleName"],
-    "preferred_name": ["preferredName"],
-    "birth_date": ["birthDate"],
-    "sex": ["sex"],
-    "gender_identity": ["genderIdentity"],
-    "email": ["email"],
-    "phone": ["phone"],
-    "address_line1": ["address", "line1"],
-    "address_line2": ["address", "line2"],
-    "city": ["address", "city"],
-    "state": ["address", "state"],
-    "postal_code": ["address", "postalCode"],
-    "language": ["language"],
-}
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _POSTAL = re.compile(r"^[0-9]{5}(-[0-9]{4})?$")
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
+def _label(name: str) -> str:
+    """A field's name as a message says it: "family_name" -> "Family name"."""
+    return name.replace("_", " ").capitalize()
 
 
 def _trimmed(fields: dict[str, Any]) -> dict[str, Any]:
@@ -91,17 +73,16 @@ def _trimmed(fields: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _check_lengths(
-    model: type[Base], fields: dict[str, Any], paths: dict[str, list[str]] | None = None
-) -> None:
+def _check_lengths(model: type[Base], fields: dict[str, Any]) -> None:
     """Text longer than its column is the caller's mistake, on every database alike (PostgreSQL
     would refuse it with an error, SQLite would store it)."""
     for name, value in fields.items():
         length = getattr(model.__table__.c[name].type, "length", None)  # type: ignore[attr-defined]
         if isinstance(value, str) and length is not None and len(value) > length:
-            path = (paths or {}).get(name) or [_camel(name)]
             raise DomainError(
-                CommonError.INVALID_INPUT, f"{path[-1]} is longer than {length} characters.", path
+                CommonErrorCode.INVALID_INPUT,
+                f"{_label(name)} is longer than {length} characters.",
+                [name],
             )
 
 
@@ -121,35 +102,40 @@ def _clean_demographics(fields: dict[str, Any], settings: Settings) -> dict[str,
     clean = _trimmed(fields)
     for required in ("family_name", "given_name", "birth_date", "sex"):
         if required in clean and clean[required] is None:
-            path = FIELD_PATHS[required]
-            raise DomainError(PatientError.REQUIRED, f"{path[-1]} is required", path)
+            raise DomainError(
+                PatientErrorCode.REQUIRED, f"{_label(required)} is required.", [required]
+            )
     if (birth_date := clean.get("birth_date")) is not None:
         if birth_date > today(settings):
             raise DomainError(
-                PatientError.BIRTH_DATE_IN_FUTURE, "Birth date is in the future.", ["birthDate"]
+                PatientErrorCode.BIRTH_DATE_IN_FUTURE,
+                "Birth date is in the future.",
+                ["birth_date"],
             )
         if birth_date.year < 1900:
             raise DomainError(
-                PatientError.BIRTH_DATE_TOO_OLD, "Birth date is before 1900.", ["birthDate"]
+                PatientErrorCode.BIRTH_DATE_TOO_OLD, "Birth date is before 1900.", ["birth_date"]
             )
     if (email := clean.get("email")) is not None and not _EMAIL.match(email):
-        raise DomainError(PatientError.INVALID_EMAIL, "Email address is not valid.", ["email"])
+        raise DomainError(PatientErrorCode.INVALID_EMAIL, "Email address is not valid.", ["email"])
     if (phone := clean.get("phone")) is not None:
         digits = re.sub(r"[^0-9]", "", phone)  # ASCII digits only: no full-width look-alikes
         if not 10 <= len(digits) <= 15:
-            raise DomainError(PatientError.INVALID_PHONE, "Phone needs 10 to 15 digits.", ["phone"])
+            raise DomainError(
+                PatientErrorCode.INVALID_PHONE, "Phone needs 10 to 15 digits.", ["phone"]
+            )
     if (state := clean.get("state")) is not None:
         if not re.fullmatch(r"[A-Za-z]{2}", state):
             raise DomainError(
-                PatientError.INVALID_STATE, "Use a two-letter state code.", FIELD_PATHS["state"]
+                PatientErrorCode.INVALID_STATE, "Use a two-letter state code.", ["state"]
             )
         clean["state"] = state.upper()
-    _check_lengths(Patient, clean, FIELD_PATHS)
+    _check_lengths(Patient, clean)
     if (postal := clean.get("postal_code")) is not None and not _POSTAL.match(postal):
         raise DomainError(
-            PatientError.INVALID_POSTAL_CODE,
+            PatientErrorCode.INVALID_POSTAL_CODE,
             "Use a 5 or 9 digit ZIP code.",
-            FIELD_PATHS["postal_code"],
+            ["postal_code"],
         )
     return clean
 
@@ -157,7 +143,9 @@ def _clean_demographics(fields: dict[str, Any], settings: Settings) -> dict[str,
 def normalize_ssn(raw: str) -> str:
     """Nine digits that the SSA could have issued, or a domain error."""
     digits = re.sub(r"[\s-]", "", raw)
-    invalid = DomainError(PatientError.INVALID_SSN, "Not a valid social security number.", ["ssn"])
+    invalid = DomainError(
+        PatientErrorCode.INVALID_SSN, "Not a valid social security number.", ["ssn"]
+    )
     if not re.fullmatch(r"[0-9]{9}", digits):
         raise invalid
     area, group, serial = digits[:3], digits[3:5], digits[5:]
@@ -233,10 +221,10 @@ async def create_patient(
         )
         if duplicates:
             raise DomainError(
-                PatientError.POSSIBLE_DUPLICATE,
+                PatientErrorCode.POSSIBLE_DUPLICATE,
                 f"A patient with this name and birth date exists (MRN {duplicates[0].mrn}); "
-                "pass confirmDuplicate: true to create another.",
-                ["confirmDuplicate"],
+                "confirm that this is another person to create the record.",
+                ["confirm_duplicate"],
             )
     patient = Patient(**clean, mrn=await _new_mrn(session), created_by_id=actor.user_id)
     _set_ssn(patient, ssn, FieldCipher(settings.field_key))
@@ -256,7 +244,7 @@ async def update_patient(
     ssn: str | None = None,
     ssn_given: bool = False,
 ) -> Patient:
-    patient = await get_or_not_found(session, Patient, patient_id, "Patient", "id")
+    patient = await get_or_not_found(session, Patient, patient_id, "Patient", "patient_id")
     clean = _clean_demographics(fields, settings)
     for name, value in clean.items():
         setattr(patient, name, value)
@@ -402,7 +390,7 @@ async def notes_by_patient(
 
 # clinical lists --------------------------------------------------------------------------------
 async def _patient(session: AsyncSession, patient_id: int) -> Patient:
-    return await get_or_not_found(session, Patient, patient_id, "Patient", "patientId")
+    return await get_or_not_found(session, Patient, patient_id, "Patient", "patient_id")
 
 
 async def add_allergy(
@@ -411,7 +399,7 @@ async def add_allergy(
     await _patient(session, patient_id)
     clean = _trimmed(fields)
     if not clean.get("substance"):
-        raise DomainError(PatientError.REQUIRED, "substance is required", ["substance"])
+        raise DomainError(PatientErrorCode.REQUIRED, "Substance is required.", ["substance"])
     _check_lengths(Allergy, clean)
     allergy = Allergy(patient_id=patient_id, recorded_by_id=actor.user_id, **clean)
     return await trail.add_created(
@@ -426,9 +414,9 @@ async def add_problem(
     found = icd10.lookup(code)
     if found is None:
         raise DomainError(
-            PatientError.INVALID_ICD10_CODE,
+            PatientErrorCode.INVALID_ICD10_CODE,
             f"{code!r} is not an ICD-10-CM diagnosis code.",
-            ["icd10Code"],
+            ["icd10_code"],
         )
     problem = Problem(
         patient_id=patient_id,
@@ -447,17 +435,19 @@ async def resolve_problem(
     problem_id: int,
     resolved_date: date | None,
 ) -> Problem:
-    problem = await get_or_not_found(session, Problem, problem_id, "Problem", "problemId")
+    problem = await get_or_not_found(session, Problem, problem_id, "Problem", "problem_id")
     if problem.status == ClinicalStatus.RESOLVED:
         raise DomainError(
-            PatientError.PROBLEM_ALREADY_RESOLVED, "The problem is already resolved.", ["problemId"]
+            PatientErrorCode.PROBLEM_ALREADY_RESOLVED,
+            "The problem is already resolved.",
+            ["problem_id"],
         )
     resolved_on = resolved_date or today(settings)
     if resolved_on > today(settings) or (problem.onset_date and resolved_on < problem.onset_date):
         raise DomainError(
-            PatientError.INVALID_PERIOD,
+            PatientErrorCode.INVALID_PERIOD,
             "Resolved date must be between onset and today.",
-            ["resolvedDate"],
+            ["resolved_date"],
         )
     problem.status, problem.resolved_date = ClinicalStatus.RESOLVED, resolved_on
     await session.flush()
@@ -481,24 +471,24 @@ async def add_coverage(
     for required in ("payer_name", "payer_id", "member_id"):
         if not fields.get(required):
             raise DomainError(
-                PatientError.REQUIRED, f"{_camel(required)} is required", [_camel(required)]
+                PatientErrorCode.REQUIRED, f"{_label(required)} is required.", [required]
             )
     _check_lengths(Coverage, fields)
     if fields["priority"] not in (1, 2, 3):
         raise DomainError(
-            PatientError.INVALID_PRIORITY,
+            PatientErrorCode.INVALID_PRIORITY,
             "Priority is 1 (primary), 2 (secondary) or 3 (tertiary).",
             ["priority"],
         )
     if fields.get("period_end") and fields["period_end"] < fields["period_start"]:
         raise DomainError(
-            PatientError.INVALID_PERIOD, "Coverage ends before it starts.", ["periodEnd"]
+            PatientErrorCode.INVALID_PERIOD, "Coverage ends before it starts.", ["period_end"]
         )
     if fields["relationship"] != SubscriberRelationship.SELF and not fields.get("subscriber_name"):
         raise DomainError(
-            PatientError.SUBSCRIBER_REQUIRED,
+            PatientErrorCode.SUBSCRIBER_REQUIRED,
             "Name the subscriber when the patient is not the subscriber.",
-            ["subscriberName"],
+            ["subscriber_name"],
         )
     coverage = Coverage(patient_id=patient_id, **fields)
     return await trail.add_created(session, actor, coverage, "Coverage", patient_id=patient_id)
@@ -507,7 +497,7 @@ async def add_coverage(
 # notes -----------------------------------------------------------------------------------------
 def _require_text(value: str | None, field: str) -> str:
     if not value or not value.strip():
-        raise DomainError(PatientError.REQUIRED, f"{field} is required", [field])
+        raise DomainError(PatientErrorCode.REQUIRED, f"{_label(field)} is required.", [field])
     return value.strip()
 
 
@@ -544,16 +534,18 @@ async def create_note(
 
 
 async def _own_draft(session: AsyncSession, actor: Actor, note_id: int) -> Note:
-    note = await get_or_not_found(session, Note, note_id, "Note", "noteId")
+    note = await get_or_not_found(session, Note, note_id, "Note", "note_id")
     if note.status == NoteStatus.SIGNED:
         raise DomainError(
-            PatientError.NOTE_SIGNED,
+            PatientErrorCode.NOTE_SIGNED,
             "A signed note cannot change; add an addendum instead.",
-            ["noteId"],
+            ["note_id"],
         )
     if note.author_id != actor.user_id:
         raise DomainError(
-            PatientError.NOT_NOTE_AUTHOR, "Only the author can change or sign a draft.", ["noteId"]
+            PatientErrorCode.NOT_NOTE_AUTHOR,
+            "Only the author can change or sign a draft.",
+            ["note_id"],
         )
     return note
 
@@ -590,12 +582,12 @@ def _addendum_title(title: str) -> str:
 async def add_note_addendum(
     session: AsyncSession, actor: Actor, note_id: int, *, body: str
 ) -> Note:
-    original = await get_or_not_found(session, Note, note_id, "Note", "noteId")
+    original = await get_or_not_found(session, Note, note_id, "Note", "note_id")
     if original.status != NoteStatus.SIGNED:
         raise DomainError(
-            PatientError.NOTE_NOT_SIGNED,
+            PatientErrorCode.NOTE_NOT_SIGNED,
             "Edit the draft itself; addenda are for signed notes.",
-            ["noteId"],
+            ["note_id"],
         )
     return await create_note(
         session,
@@ -614,7 +606,7 @@ async def break_glass(
     await _patient(session, patient_id)
     if len(reason.strip()) < 10:
         raise DomainError(
-            PatientError.BREAK_GLASS_REASON_REQUIRED,
+            PatientErrorCode.BREAK_GLASS_REASON_REQUIRED,
             "State why you need this record (at least 10 characters).",
             ["reason"],
         )

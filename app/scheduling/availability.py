@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from app.errors import DomainError
-from app.scheduling.errors import SchedulingError
+from app.scheduling.errors import SchedulingErrorCode
 
 F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
 Interval = tuple[datetime, datetime]
@@ -28,7 +28,7 @@ def zone(name: str) -> ZoneInfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise DomainError(
-            SchedulingError.INVALID_TIMEZONE, f"Unknown time zone {name!r}.", ["timezone"]
+            SchedulingErrorCode.INVALID_TIMEZONE, f"Unknown time zone {name!r}.", ["timezone"]
         ) from exc
 
 
@@ -36,7 +36,7 @@ def aware(value: datetime, field: str) -> datetime:
     """`value` as a UTC instant; a time without its UTC offset names no instant."""
     if value.tzinfo is None or value.utcoffset() is None:
         raise DomainError(
-            SchedulingError.INVALID_TIME_RANGE,
+            SchedulingErrorCode.INVALID_TIME_RANGE,
             "Give a time with its UTC offset, e.g. 2026-01-31T09:00:00-05:00.",
             [field],
         )
@@ -46,7 +46,7 @@ def aware(value: datetime, field: str) -> datetime:
 
 def out_of_range(field: str) -> DomainError:
     return DomainError(
-        SchedulingError.INVALID_TIME_RANGE,
+        SchedulingErrorCode.INVALID_TIME_RANGE,
         "Times must fall between the years 1 and 9999, a day's margin included.",
         [field],
     )

@@ -19,7 +19,7 @@ from app.errors import DomainError, NotFound
 from app.events import raise_event
 from app.patients.models import Patient
 from app.scheduling import availability as av
-from app.scheduling.errors import SchedulingError
+from app.scheduling.errors import SchedulingErrorCode
 from app.scheduling.events import (
     AppointmentBooked,
     AppointmentEvent,
@@ -33,7 +33,7 @@ from app.scheduling.states import RESCHEDULABLE, TRANSITIONS, next_status
 EXCLUSION_VIOLATION = "23P01"
 
 
-@av.refusing_out_of_range("startsAt")
+@av.refusing_out_of_range("starts_at")
 async def _place(
     session: AsyncSession,
     *,
@@ -45,29 +45,29 @@ async def _place(
     ignore: int | None = None,
 ) -> tuple[datetime, int | None]:
     """Check the time is within hours and free (provider and room); returns end and room."""
-    starts_at = av.aware(starts_at, "startsAt")
+    starts_at = av.aware(starts_at, "starts_at")
     ends_at = starts_at + timedelta(minutes=kind.duration_minutes)
     if starts_at < utcnow() - timedelta(minutes=5):
-        raise DomainError(SchedulingError.IN_THE_PAST, "That time has passed.", ["startsAt"])
+        raise DomainError(SchedulingErrorCode.IN_THE_PAST, "That time has passed.", ["starts_at"])
     calendar = await load_calendar(session, [provider_id], (starts_at, ends_at), [location_id])
     if location_id not in calendar.locations:
         raise DomainError(
-            SchedulingError.OUTSIDE_AVAILABILITY,
+            SchedulingErrorCode.OUTSIDE_AVAILABILITY,
             "The provider has no hours at this location.",
-            ["locationId"],
+            ["location_id"],
         )
     if not av.contains(
         calendar.working(provider_id, location_id, (starts_at, ends_at)), starts_at, ends_at
     ):
         raise DomainError(
-            SchedulingError.OUTSIDE_AVAILABILITY,
+            SchedulingErrorCode.OUTSIDE_AVAILABILITY,
             "The provider is not available then.",
-            ["startsAt"],
+            ["starts_at"],
         )
     busy = calendar.provider_busy(provider_id, ignore)
     if any(av.overlaps((starts_at, ends_at), b) for b in busy):
         raise DomainError(
-            SchedulingError.SLOT_UNAVAILABLE, "That time is already booked.", ["startsAt"]
+            SchedulingErrorCode.SLOT_UNAVAILABLE, "That time is already booked.", ["starts_at"]
         )
     if kind.room_type or room_id is not None:
         room = calendar.free_room(
@@ -79,7 +79,7 @@ async def _place(
         )
         if room is None:
             raise DomainError(
-                SchedulingError.ROOM_UNAVAILABLE, "No suitable room is free then.", ["roomId"]
+                SchedulingErrorCode.ROOM_UNAVAILABLE, "No suitable room is free then.", ["room_id"]
             )
         room_id = room.id
     return ends_at, room_id
@@ -89,7 +89,7 @@ def _room_type(calendar: Calendar, room_id: int | None) -> str:
     for room in calendar.rooms:
         if room.id == room_id:
             return room.room_type
-    raise NotFound("Room", ["roomId"])
+    raise NotFound("Room", ["room_id"])
 
 
 async def _flush_held(session: AsyncSession) -> None:
@@ -99,7 +99,7 @@ async def _flush_held(session: AsyncSession) -> None:
     except IntegrityError as exc:
         if getattr(exc.orig, "sqlstate", None) == EXCLUSION_VIOLATION:
             raise DomainError(
-                SchedulingError.SLOT_UNAVAILABLE, "That time is already booked.", ["startsAt"]
+                SchedulingErrorCode.SLOT_UNAVAILABLE, "That time is already booked.", ["starts_at"]
             ) from exc
         raise
 
@@ -118,14 +118,14 @@ async def book_appointment(
     notes: str | None = None,
     series_id: int | None = None,
 ) -> Appointment:
-    await get_or_not_found(session, Patient, patient_id, "Patient", "patientId")
-    provider = await get_or_not_found(session, Provider, provider_id, "Provider", "providerId")
+    await get_or_not_found(session, Patient, patient_id, "Patient", "patient_id")
+    provider = await get_or_not_found(session, Provider, provider_id, "Provider", "provider_id")
     kind = await get_or_not_found(
-        session, AppointmentType, appointment_type_id, "Appointment type", "appointmentTypeId"
+        session, AppointmentType, appointment_type_id, "Appointment type", "appointment_type_id"
     )
     if not provider.active or not kind.active:
         raise DomainError(
-            SchedulingError.INACTIVE, "The provider or type is not in use.", ["providerId"]
+            SchedulingErrorCode.INACTIVE, "The provider or type is not in use.", ["provider_id"]
         )
     ends_at, room_id = await _place(
         session,
@@ -167,7 +167,7 @@ async def locked_appointment(session: AsyncSession, appointment_id: int) -> Appo
         .execution_options(populate_existing=True)
     )
     if appointment is None:
-        raise NotFound("Appointment", ["appointmentId"])
+        raise NotFound("Appointment", ["appointment_id"])
     return appointment
 
 
@@ -184,9 +184,9 @@ async def reschedule_appointment(
     appointment = await locked_appointment(session, appointment_id)
     if appointment.status not in RESCHEDULABLE:
         raise DomainError(
-            SchedulingError.INVALID_TRANSITION,
+            SchedulingErrorCode.INVALID_TRANSITION,
             f"A {appointment.status.name} appointment cannot be moved.",
-            ["appointmentId"],
+            ["appointment_id"],
         )
     kind = await session.get(AppointmentType, appointment.appointment_type_id)
     assert kind is not None
@@ -211,7 +211,7 @@ async def reschedule_appointment(
         try:  # (_place only reads: nothing to undo when it refuses)
             ends_at, room = await place(appointment.room_id)
         except DomainError as error:
-            if error.code != SchedulingError.ROOM_UNAVAILABLE or not kind.room_type:
+            if error.code != SchedulingErrorCode.ROOM_UNAVAILABLE or not kind.room_type:
                 raise
             ends_at, room = await place(None)
     else:
@@ -244,9 +244,9 @@ async def _transition(
     previous, target = appointment.status, next_status(step, appointment.status)
     if target is None:
         raise DomainError(
-            SchedulingError.INVALID_TRANSITION,
+            SchedulingErrorCode.INVALID_TRANSITION,
             f"A {appointment.status.name} appointment cannot become {TRANSITIONS[step][1].name}.",
-            ["appointmentId"],
+            ["appointment_id"],
         )
     appointment.status = target
     await _flush_held(session)
@@ -275,9 +275,9 @@ async def mark_no_show(session: AsyncSession, actor: Actor, appointment_id: int)
     appointment = await locked_appointment(session, appointment_id)
     if appointment.starts_at > utcnow():
         raise DomainError(
-            SchedulingError.TOO_EARLY,
+            SchedulingErrorCode.TOO_EARLY,
             "A patient can only miss an appointment once it has started.",
-            ["appointmentId"],
+            ["appointment_id"],
         )
     return await _transition(session, actor, appointment_id, "no_show")
 
@@ -287,7 +287,9 @@ async def cancel_appointment(
 ) -> Appointment:
     """Cancel (its reminders are withdrawn and its time offered to the waitlist by handlers)."""
     if not reason or not reason.strip():
-        raise DomainError(SchedulingError.REASON_REQUIRED, "Say why it is cancelled.", ["reason"])
+        raise DomainError(
+            SchedulingErrorCode.REASON_REQUIRED, "Say why it is cancelled.", ["reason"]
+        )
     appointment = await _transition(session, actor, appointment_id, "cancel")
     appointment.cancellation_reason = reason.strip()
     return appointment

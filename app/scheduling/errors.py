@@ -3,7 +3,7 @@
 import enum
 
 
-class SchedulingError(enum.StrEnum):
+class SchedulingErrorCode(enum.StrEnum):
     SLOT_UNAVAILABLE = "SLOT_UNAVAILABLE"
     OUTSIDE_AVAILABILITY = "OUTSIDE_AVAILABILITY"
     ROOM_UNAVAILABLE = "ROOM_UNAVAILABLE"

@@ -17,7 +17,7 @@ from app.authz import ALL_ROWS
 from app.db import get_or_not_found, utcnow
 from app.errors import DomainError
 from app.scheduling import availability as av
-from app.scheduling.errors import SchedulingError
+from app.scheduling.errors import SchedulingErrorCode
 from app.scheduling.models import (
     HELD_STATUSES,
     Appointment,
@@ -204,12 +204,12 @@ async def available_slots(
     """Free slots of the type's length, from templates minus exceptions minus held time;
     times are given in the location's time zone."""
     kind = await get_or_not_found(
-        session, AppointmentType, appointment_type_id, "Appointment type", "appointmentTypeId"
+        session, AppointmentType, appointment_type_id, "Appointment type", "appointment_type_id"
     )
     starts, ends = av.aware(starts, "from"), av.aware(ends, "to")
     if ends <= starts or ends - starts > timedelta(days=62):
         raise DomainError(
-            SchedulingError.INVALID_TIME_RANGE,
+            SchedulingErrorCode.INVALID_TIME_RANGE,
             "Ask for a window of at most 62 days that ends after it starts.",
             ["to"],
         )

@@ -21,7 +21,7 @@ async def day_schedule(
     session: AsyncSession, actor: Actor, location_id: int, day: date
 ) -> tuple[Location, list[Provider], dict[int, list[Appointment]]]:
     """A location's day: providers with hours or appointments there, and their appointments."""
-    location = await get_or_not_found(session, Location, location_id, "Location", "locationId")
+    location = await get_or_not_found(session, Location, location_id, "Location", "location_id")
     tz = av.zone(location.timezone)
     with av.in_range("date"):
         start = av.instant(day, time(0), tz)

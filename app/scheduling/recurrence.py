@@ -20,7 +20,7 @@ from dateutil.rrule import HOURLY, MINUTELY, SECONDLY, rrule, rrulestr
 
 from app.errors import DomainError
 from app.scheduling.availability import instant
-from app.scheduling.errors import SchedulingError
+from app.scheduling.errors import SchedulingErrorCode
 
 MAX_OCCURRENCES = 104  # two years of weekly visits
 HORIZON = timedelta(days=5 * 366)  # every occurrence within about five years of the first
@@ -31,7 +31,7 @@ _INTERVAL = re.compile(r"(?:^|;)\s*INTERVAL=([^;]*)", re.IGNORECASE)
 
 def _out_of_range() -> DomainError:
     return DomainError(
-        SchedulingError.INVALID_TIME_RANGE, "The series reaches beyond year 9999.", ["rrule"]
+        SchedulingErrorCode.INVALID_TIME_RANGE, "The series reaches beyond year 9999.", ["rrule"]
     )
 
 
@@ -57,7 +57,7 @@ def _shift(value: datetime, years: int) -> datetime:
 def occurrences(rule: str, first: datetime, tz: ZoneInfo) -> list[datetime]:
     """The instants of a bounded rule (COUNT or UNTIL) starting at `first`."""
     invalid = DomainError(
-        SchedulingError.INVALID_RRULE,
+        SchedulingErrorCode.INVALID_RRULE,
         "Give an RRULE with FREQ=DAILY/WEEKLY/MONTHLY/YEARLY and COUNT or UNTIL.",
         ["rrule"],
     )
@@ -93,7 +93,9 @@ def occurrences(rule: str, first: datetime, tz: ZoneInfo) -> list[datetime]:
     except (ValueError, TypeError) as exc:
         raise invalid from exc
     if not shifted_times:
-        raise DomainError(SchedulingError.INVALID_RRULE, "The rule has no occurrences.", ["rrule"])
+        raise DomainError(
+            SchedulingErrorCode.INVALID_RRULE, "The rule has no occurrences.", ["rrule"]
+        )
     try:
         return [instant(t.date(), t.time(), tz) for t in (_shift(s, -years) for s in shifted_times)]
     except (ValueError, OverflowError) as exc:  # past year 9999
@@ -105,14 +107,14 @@ def _bounded(parsed: rrule, horizon: datetime) -> list[datetime]:
     for when in parsed:
         if when > horizon:
             raise DomainError(
-                SchedulingError.INVALID_RRULE,
+                SchedulingErrorCode.INVALID_RRULE,
                 "Every occurrence must fall within five years of the first.",
                 ["rrule"],
             )
         found.append(when)
         if len(found) > MAX_OCCURRENCES:
             raise DomainError(
-                SchedulingError.INVALID_RRULE,
+                SchedulingErrorCode.INVALID_RRULE,
                 f"At most {MAX_OCCURRENCES} occurrences per series.",
                 ["rrule"],
             )

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.authz import Actor
 from app.db import get_or_not_found
-from app.errors import CommonError, DomainError, DomainErrors
+from app.errors import CommonErrorCode, DomainError, DomainErrors
 from app.scheduling import availability as av
 from app.scheduling import recurrence
 from app.scheduling.booking import (
@@ -20,7 +20,7 @@ from app.scheduling.booking import (
     locked_appointment,
     reschedule_appointment,
 )
-from app.scheduling.errors import SchedulingError
+from app.scheduling.errors import SchedulingErrorCode
 from app.scheduling.models import Appointment, AppointmentSeries, Location
 from app.scheduling.states import RESCHEDULABLE
 
@@ -48,8 +48,8 @@ async def book_series(
 ) -> SeriesResult:
     """Book every occurrence of the rule. A conflict fails the whole series (each conflicting
     occurrence reported) unless `skip_conflicts`, which books the rest and lists the skipped."""
-    location = await get_or_not_found(session, Location, location_id, "Location", "locationId")
-    starts_at = av.aware(starts_at, "startsAt")
+    location = await get_or_not_found(session, Location, location_id, "Location", "location_id")
+    starts_at = av.aware(starts_at, "starts_at")
     instants = recurrence.occurrences(rrule, starts_at, av.zone(location.timezone))
     series = AppointmentSeries(
         rrule=rrule.strip().removeprefix("RRULE:"), created_by_id=actor.user_id
@@ -76,7 +76,7 @@ async def book_series(
                     )
                 )
         except DomainError as error:
-            if error.code == CommonError.NOT_FOUND:
+            if error.code == CommonErrorCode.NOT_FOUND:
                 raise
             error.field = ["occurrences", str(index), *(error.field or [])]
             skipped.append((when, error))
@@ -84,7 +84,7 @@ async def book_series(
         raise DomainErrors([error for _, error in skipped])
     if not booked:
         raise DomainError(
-            SchedulingError.SERIES_CONFLICT, "No occurrence could be booked.", ["rrule"]
+            SchedulingErrorCode.SERIES_CONFLICT, "No occurrence could be booked.", ["rrule"]
         )
     return SeriesResult(series, booked, skipped)
 
@@ -133,24 +133,24 @@ async def reschedule_series(
     """Move this occurrence and every later one by the same shift of local wall time; the
     series keeps its provider, location and room (naming others is refused, not ignored)."""
     for name, value in (
-        ("providerId", provider_id),
-        ("locationId", location_id),
-        ("roomId", room_id),
+        ("provider_id", provider_id),
+        ("location_id", location_id),
+        ("room_id", room_id),
     ):
         if value is not None:
             raise DomainError(
-                CommonError.INVALID_INPUT,
+                CommonErrorCode.INVALID_INPUT,
                 "A series moves in time only; move one occurrence (scope THIS) to change "
                 "its provider, location or room.",
                 [name],
             )
     first = await locked_appointment(session, appointment_id)
-    starts_at = av.aware(starts_at, "startsAt")
+    starts_at = av.aware(starts_at, "starts_at")
     location = await get_or_not_found(
-        session, Location, first.location_id, "Location", "locationId"
+        session, Location, first.location_id, "Location", "location_id"
     )
     tz = av.zone(location.timezone)
-    with av.in_range("startsAt"):
+    with av.in_range("starts_at"):
         shift = starts_at.astimezone(tz).replace(tzinfo=None) - first.starts_at.astimezone(
             tz
         ).replace(tzinfo=None)
@@ -162,7 +162,7 @@ async def reschedule_series(
         targets.reverse()
     for index, appointment in targets:
         try:
-            with av.in_range("startsAt"):
+            with av.in_range("starts_at"):
                 local = appointment.starts_at.astimezone(tz).replace(tzinfo=None) + shift
                 moved_to = av.instant(local.date(), local.time(), tz)
             async with session.begin_nested():

@@ -17,7 +17,7 @@ from app.db import get_or_not_found
 from app.errors import DomainError, NotFound
 from app.identifiers import npi_is_valid
 from app.scheduling import availability as av
-from app.scheduling.errors import SchedulingError
+from app.scheduling.errors import SchedulingErrorCode
 from app.scheduling.models import (
     AppointmentType,
     AvailabilityException,
@@ -44,7 +44,7 @@ async def _add_unique(
         async with session.begin_nested():
             return await trail.add_created(session, actor, row, resource_type)
     except IntegrityError as exc:
-        raise DomainError(SchedulingError.NAME_TAKEN, message, [field]) from exc
+        raise DomainError(SchedulingErrorCode.NAME_TAKEN, message, [field]) from exc
 
 
 async def create_location(
@@ -59,7 +59,7 @@ async def create_location(
     av.zone(timezone)
     if await session.scalar(select(Location.id).where(Location.name == name)):
         raise DomainError(
-            SchedulingError.NAME_TAKEN, f"A location named {name!r} exists.", ["name"]
+            SchedulingErrorCode.NAME_TAKEN, f"A location named {name!r} exists.", ["name"]
         )
     location = Location(name=name, timezone=timezone, address=address, phone=phone)
     return await _add_unique(
@@ -70,7 +70,7 @@ async def create_location(
 async def create_room(
     session: AsyncSession, actor: Actor, *, location_id: int, name: str, room_type: str
 ) -> Room:
-    await get_or_not_found(session, Location, location_id, "Location", "locationId")
+    await get_or_not_found(session, Location, location_id, "Location", "location_id")
     room = Room(location_id=location_id, name=name, room_type=room_type)
     return await trail.add_created(session, actor, room, "Room")
 
@@ -83,16 +83,16 @@ async def create_provider(
         raise NotFound("User", ["username"])
     if not npi_is_valid(npi):
         raise DomainError(
-            SchedulingError.INVALID_NPI,
+            SchedulingErrorCode.INVALID_NPI,
             "An NPI is 10 digits ending in its Luhn check digit.",
             ["npi"],
         )
     if await session.scalar(select(Provider.id).where(Provider.user_id == user_id)):
         raise DomainError(
-            SchedulingError.NAME_TAKEN, f"{username!r} is a provider already.", ["username"]
+            SchedulingErrorCode.NAME_TAKEN, f"{username!r} is a provider already.", ["username"]
         )
     if await session.scalar(select(Provider.id).where(Provider.npi == npi)):
-        raise DomainError(SchedulingError.NAME_TAKEN, "Another provider has this NPI.", ["npi"])
+        raise DomainError(SchedulingErrorCode.NAME_TAKEN, "Another provider has this NPI.", ["npi"])
     provider = Provider(
         user_id=user_id, npi=npi, specialty=specialty, calendar_token=secrets.token_urlsafe(24)
     )
@@ -113,10 +113,14 @@ async def create_appointment_type(
 ) -> AppointmentType:
     if not 5 <= duration_minutes <= 480:
         raise DomainError(
-            SchedulingError.INVALID_TIME_RANGE, "Duration is 5 to 480 minutes.", ["durationMinutes"]
+            SchedulingErrorCode.INVALID_TIME_RANGE,
+            "Duration is 5 to 480 minutes.",
+            ["duration_minutes"],
         )
     if await session.scalar(select(AppointmentType.id).where(AppointmentType.name == name)):
-        raise DomainError(SchedulingError.NAME_TAKEN, f"A type named {name!r} exists.", ["name"])
+        raise DomainError(
+            SchedulingErrorCode.NAME_TAKEN, f"A type named {name!r} exists.", ["name"]
+        )
     kind = AppointmentType(
         name=name,
         duration_minutes=duration_minutes,
@@ -141,13 +145,13 @@ async def add_weekly_availability(
     valid_from: date | None = None,
     valid_until: date | None = None,
 ) -> AvailabilityTemplate:
-    await get_or_not_found(session, Provider, provider_id, "Provider", "providerId")
-    await get_or_not_found(session, Location, location_id, "Location", "locationId")
+    await get_or_not_found(session, Provider, provider_id, "Provider", "provider_id")
+    await get_or_not_found(session, Location, location_id, "Location", "location_id")
     if not 0 <= weekday <= 6 or start_time >= end_time:
         raise DomainError(
-            SchedulingError.INVALID_TIME_RANGE,
+            SchedulingErrorCode.INVALID_TIME_RANGE,
             "Weekday is 0 (Monday) to 6; hours must start before they end.",
-            ["startTime"],
+            ["start_time"],
         )
     template = AvailabilityTemplate(
         provider_id=provider_id,
@@ -172,13 +176,15 @@ async def add_availability_exception(
     location_id: int | None = None,
     reason: str | None = None,
 ) -> AvailabilityException:
-    await get_or_not_found(session, Provider, provider_id, "Provider", "providerId")
-    starts_at, ends_at = av.aware(starts_at, "startsAt"), av.aware(ends_at, "endsAt")
+    await get_or_not_found(session, Provider, provider_id, "Provider", "provider_id")
+    starts_at, ends_at = av.aware(starts_at, "starts_at"), av.aware(ends_at, "ends_at")
     if starts_at >= ends_at:
-        raise DomainError(SchedulingError.INVALID_TIME_RANGE, "Start before the end.", ["endsAt"])
+        raise DomainError(
+            SchedulingErrorCode.INVALID_TIME_RANGE, "Start before the end.", ["ends_at"]
+        )
     if kind == ExceptionKind.EXTRA_HOURS and location_id is None:
         raise DomainError(
-            SchedulingError.INVALID_TIME_RANGE, "Extra hours need a location.", ["locationId"]
+            SchedulingErrorCode.INVALID_TIME_RANGE, "Extra hours need a location.", ["location_id"]
         )
     exception = AvailabilityException(
         provider_id=provider_id,

@@ -16,7 +16,7 @@ from app.errors import DomainError
 from app.outbox.models import MessageKind
 from app.patients.models import Patient
 from app.scheduling.availability import aware
-from app.scheduling.errors import SchedulingError
+from app.scheduling.errors import SchedulingErrorCode
 from app.scheduling.events import AppointmentEvent
 from app.scheduling.models import (
     AppointmentType,
@@ -55,17 +55,17 @@ async def add_to_waitlist(
     notes: str | None = None,
 ) -> WaitlistEntry:
     for model, id_, what, field in (
-        (Patient, patient_id, "Patient", "patientId"),
-        (AppointmentType, appointment_type_id, "Appointment type", "appointmentTypeId"),
-        (Location, location_id, "Location", "locationId"),
-        (Provider, provider_id, "Provider", "providerId"),
+        (Patient, patient_id, "Patient", "patient_id"),
+        (AppointmentType, appointment_type_id, "Appointment type", "appointment_type_id"),
+        (Location, location_id, "Location", "location_id"),
+        (Provider, provider_id, "Provider", "provider_id"),
     ):
         if id_ is not None:
             await get_or_not_found(session, model, id_, what, field)
     earliest, latest = aware(earliest, "earliest"), aware(latest, "latest")
     if earliest >= latest or latest <= utcnow():
         raise DomainError(
-            SchedulingError.INVALID_TIME_RANGE,
+            SchedulingErrorCode.INVALID_TIME_RANGE,
             "The window must end after it starts, in the future.",
             ["latest"],
         )

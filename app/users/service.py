@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -13,14 +12,9 @@ from sqlalchemy.orm import selectinload
 from app.audit import trail
 from app.auth import Authenticator
 from app.authz import ALL_ROWS, PATIENT_ROLE, STAFF_ROLES, Actor
-from app.errors import CommonError, DomainError
+from app.errors import CommonErrorCode, DomainError
+from app.users.errors import UserErrorCode
 from app.users.models import User, UserRole
-
-
-class UserError(enum.StrEnum):
-    USERNAME_TAKEN = "USERNAME_TAKEN"
-    UNKNOWN_ROLE = "UNKNOWN_ROLE"
-    WEAK_PASSWORD = "WEAK_PASSWORD"
 
 
 async def create_user(
@@ -37,17 +31,17 @@ async def create_user(
     unknown = sorted(set(roles) - {*STAFF_ROLES, PATIENT_ROLE})
     if unknown or not roles:
         raise DomainError(
-            UserError.UNKNOWN_ROLE, f"Unknown roles: {unknown or 'none given'}", ["roles"]
+            UserErrorCode.UNKNOWN_ROLE, f"Unknown roles: {unknown or 'none given'}", ["roles"]
         )
     if PATIENT_ROLE in roles and len(set(roles)) > 1:
         # A patient login's row scope is its own patients: staff roles would not widen it.
         raise DomainError(
-            CommonError.INVALID_INPUT, "A patient login holds no other role.", ["roles"]
+            CommonErrorCode.INVALID_INPUT, "A patient login holds no other role.", ["roles"]
         )
     if not allow_weak_password and len(password) < 12:
-        raise DomainError(UserError.WEAK_PASSWORD, "Use at least 12 characters.", ["password"])
+        raise DomainError(UserErrorCode.WEAK_PASSWORD, "Use at least 12 characters.", ["password"])
     if await session.scalar(select(User.id).where(User.username == username)):
-        raise DomainError(UserError.USERNAME_TAKEN, f"{username!r} is taken", ["username"])
+        raise DomainError(UserErrorCode.USERNAME_TAKEN, f"{username!r} is taken", ["username"])
     user = User(
         username=username,
         full_name=full_name,

@@ -3,26 +3,24 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
 from strawberry import relay
 from strawberry.types import Info
 
 from app.audit import queries
 from app.audit.models import AuditEvent as AuditEventModel
 from schema.context import Context
-from schema.ids import key, to_global
+from schema.errors import query_errors
+from schema.ids import pk, to_global
 from schema.pagination import Connection, Edge, PageInfo, decode_cursor, encode_cursor, page
 from schema.permissions import can
 
 _CURSOR_PREFIX = "audit:"
-
-
-def _bad_input(message: str) -> GraphQLError:
-    return GraphQLError(message, extensions={"code": "BAD_USER_INPUT"})
+# The search's bounds are fields of the `filter` argument
+_FILTER_PATHS = {"since": ["filter", "since"], "until": ["filter", "until"]}
 
 
 def _encode_cursor(seq: int) -> str:
@@ -32,24 +30,6 @@ def _encode_cursor(seq: int) -> str:
 def _decode_cursor(cursor: str) -> int:
     """A cursor names an event (its seq): the next page starts below it, however the trail grew."""
     return decode_cursor(cursor, _CURSOR_PREFIX, 2**63 - 1)
-
-
-def _patient_pk(global_id: relay.GlobalID) -> int:
-    value = key(global_id.node_id) if global_id.type_name == "Patient" else None
-    if value is None:
-        raise _bad_input("`patientId` is not the id of a patient.")
-    return value
-
-
-def _instant(value: datetime | None, name: str) -> datetime | None:
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        raise _bad_input(f"`{name}` needs a UTC offset, e.g. 2026-01-31T09:00:00+00:00.")
-    try:
-        return value.astimezone(UTC)
-    except OverflowError:
-        raise _bad_input(f"`{name}` is out of range.") from None
 
 
 @strawberry.type
@@ -115,20 +95,22 @@ class AuditQueries:
         f = filter or AuditEventFilter()
         limit = page(first, None, info.context.runtime.settings.max_page_size).limit
         before_seq = _decode_cursor(after) if after else None
-        patient_id = _patient_pk(f.patient_id) if f.patient_id else None
-        since, until = _instant(f.since, "since"), _instant(f.until, "until")
-        async with op.db() as session:
-            found = await queries.search(
-                session,
-                op.staff,
-                patient_id=patient_id,
-                actor_username=f.actor_username,
-                since=since,
-                until=until,
-                break_glass_only=f.break_glass_only,
-                before_seq=before_seq,
-                limit=limit,
+        with query_errors(_FILTER_PATHS):
+            patient_id = (
+                pk(f.patient_id, "Patient", "filter", "patientId") if f.patient_id else None
             )
+            async with op.db() as session:
+                found = await queries.search(
+                    session,
+                    op.staff,
+                    patient_id=patient_id,
+                    actor_username=f.actor_username,
+                    since=f.since,
+                    until=f.until,
+                    break_glass_only=f.break_glass_only,
+                    before_seq=before_seq,
+                    limit=limit,
+                )
         edges = [
             Edge(cursor=_encode_cursor(e.seq), node=AuditEvent.from_model(e)) for e in found.events
         ]

@@ -34,6 +34,16 @@ class AddressInput:
         }
 
 
+# Where those fields sit in a patient input: the userError paths of the address
+ADDRESS_PATHS = {
+    "address_line1": ["address", "line1"],
+    "address_line2": ["address", "line2"],
+    "city": ["address", "city"],
+    "state": ["address", "state"],
+    "postal_code": ["address", "postalCode"],
+}
+
+
 @strawberry.input
 class CreatePatientInput:
     family_name: str

@@ -13,6 +13,7 @@ from schema.context import Context
 from schema.errors import UserError, run_mutation
 from schema.ids import pk
 from schema.patients.inputs import (
+    ADDRESS_PATHS,
     AddAllergyInput,
     AddCoverageInput,
     AddNoteAddendumInput,
@@ -85,6 +86,7 @@ class PatientMutations:
                 ssn=input.ssn,
                 confirm_duplicate=input.confirm_duplicate,
             ),
+            overrides=ADDRESS_PATHS,
         )
         return PatientPayload(
             patient=PatientNode.from_model(patient) if patient else None, user_errors=errors
@@ -105,6 +107,7 @@ class PatientMutations:
                 ssn=input.ssn or None,
                 ssn_given=input.ssn is not strawberry.UNSET,
             ),
+            overrides={**ADDRESS_PATHS, "patient_id": ["id"]},
         )
         return PatientPayload(
             patient=PatientNode.from_model(patient) if patient else None, user_errors=errors

@@ -9,10 +9,9 @@ from graphql import GraphQLError
 from strawberry import relay
 from strawberry.types import Info
 
-from app.errors import NotFound
 from app.patients import service
 from schema.context import Context
-from schema.ids import pk
+from schema.ids import pk_or_none
 from schema.pagination import Connection, connection, page
 from schema.patients.types import PatientNode
 from schema.permissions import can
@@ -23,9 +22,8 @@ class PatientQueries:
     @strawberry.field(extensions=can("patient", "read"))
     async def patient(self, info: Info[Context, Any], id: relay.GlobalID) -> PatientNode | None:
         op = info.context.op
-        try:
-            key = pk(id, "Patient", "id")
-        except NotFound:
+        key = pk_or_none(id, "Patient")
+        if key is None:
             return None
         async with op.db() as session:
             found = await service.get_patients(session, op.staff, [key])

@@ -11,11 +11,11 @@ from sqlalchemy import select
 from strawberry import relay
 from strawberry.types import Info
 
-from app.errors import DomainError
 from app.scheduling import free_time, queries
 from app.scheduling.availability import aware
 from app.scheduling.models import AppointmentType, Location, Provider
 from schema.context import Context
+from schema.errors import query_errors
 from schema.ids import pk
 from schema.permissions import can
 from schema.scheduling.types import (
@@ -27,13 +27,6 @@ from schema.scheduling.types import (
     ProviderNode,
     Slot,
 )
-
-
-def bad_input(error: DomainError) -> GraphQLError:
-    """A query's argument broke a rule: a protocol error with the domain code."""
-    return GraphQLError(
-        error.message, extensions={"code": "BAD_USER_INPUT", "reason": str(error.code)}
-    )
 
 
 @strawberry.type
@@ -74,7 +67,7 @@ class SchedulingQueries:
         location_id: relay.GlobalID | None = None,
     ) -> list[Slot]:
         op = info.context.op
-        try:
+        with query_errors():
             if provider_id is None and location_id is None:
                 raise GraphQLError(
                     "Give providerId or locationId.", extensions={"code": "BAD_USER_INPUT"}
@@ -92,8 +85,6 @@ class SchedulingQueries:
                     ),
                     location_id=pk(location_id, "Location", "locationId") if location_id else None,
                 )
-        except DomainError as error:
-            raise bad_input(error) from error
         return [
             Slot(
                 starts_at=s.starts_at,
@@ -113,13 +104,11 @@ class SchedulingQueries:
         self, info: Info[Context, Any], location_id: relay.GlobalID, date: date
     ) -> DaySchedule:
         op = info.context.op
-        try:
+        with query_errors():
             async with op.db() as session:
                 location, providers, by_provider = await queries.day_schedule(
                     session, op.staff, pk(location_id, "Location", "locationId"), date
                 )
-        except DomainError as error:
-            raise bad_input(error) from error
         return DaySchedule(
             location=LocationNode.from_model(location),
             date=date,
@@ -146,13 +135,11 @@ class SchedulingQueries:
         patient_id: relay.GlobalID | None = None,
     ) -> list[AppointmentNode]:
         op = info.context.op
-        try:
+        with query_errors():
             from_, to = aware(from_, "from"), aware(to, "to")
-        except DomainError as error:
-            raise bad_input(error) from error
         if to <= from_ or (to - from_).days > 62:
             raise GraphQLError("Ask for at most 62 days.", extensions={"code": "BAD_USER_INPUT"})
-        try:
+        with query_errors():
             async with op.db() as session:
                 rows = await queries.appointments_between(
                     session,
@@ -163,6 +150,4 @@ class SchedulingQueries:
                     location_id=pk(location_id, "Location", "locationId") if location_id else None,
                     patient_id=pk(patient_id, "Patient", "patientId") if patient_id else None,
                 )
-        except DomainError as error:
-            raise bad_input(error) from error
         return [AppointmentNode.from_model(a) for a in rows]

@@ -10,14 +10,13 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from app.errors import DomainError
 from app.scheduling.availability import aware
 from app.scheduling.events import AppointmentEvent, AppointmentRescheduled
 from app.scheduling.queries import appointments_by_id
 from schema.context import Context
+from schema.errors import query_errors
 from schema.ids import pk
 from schema.permissions import can
-from schema.scheduling.queries import bad_input
 from schema.scheduling.types import AppointmentNode, ScheduleChange
 
 
@@ -58,12 +57,10 @@ class SchedulingSubscriptions:
         to: datetime | None = None,
     ) -> AsyncGenerator[ScheduleChange, None]:
         op = info.context.op
-        try:
+        with query_errors():
             location = pk(location_id, "Location", "locationId")
             providers = {pk(p, "Provider", "providerIds") for p in provider_ids or []}
             window = (aware(from_, "from") if from_ else None, aware(to, "to") if to else None)
-        except DomainError as error:
-            raise bad_input(error) from error
         async with info.context.runtime.bus.subscribe() as queue:
             while True:
                 event = await queue.get()

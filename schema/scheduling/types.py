@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 from strawberry import relay
 from strawberry.types import Info
+from strawberry.utils.str_converters import to_camel_case
 
 from app.scheduling import models
 from app.scheduling.events import (
@@ -18,7 +19,6 @@ from app.scheduling.events import (
 )
 from app.scheduling.queries import appointments_by_id
 from schema.context import Context
-from schema.errors import camel
 from schema.ids import to_global
 from schema.loaders import by_id
 from schema.nodes import node_resolver, plain_rows
@@ -274,7 +274,7 @@ class ScheduleChange:
             previous = {"status": event.previous_status.name}
         return cls(
             change=event.change,
-            changed_fields=[camel(name) for name in event.changed_fields],
+            changed_fields=[to_camel_case(name) for name in event.changed_fields],
             previous=previous,  # type: ignore[arg-type]
             appointment=appointment,
         )

@@ -12,7 +12,7 @@ from app.auth import AuthResult
 from app.transaction import commit
 from app.users.service import get_user
 from schema.context import Context
-from schema.errors import ErrorCode, UserError
+from schema.errors import UserError, run_public_mutation, to_user_errors
 from schema.permissions import Public, can, guard
 
 
@@ -55,10 +55,12 @@ async def _authenticate(info: Info[Context, Any], attempt: Any) -> AuthPayload:
         result: AuthResult = await attempt(session, info.context.ip, op.request_id)
         await commit(session)
     if result.tokens is None:
-        assert result.error is not None and result.message is not None
-        error = UserError(field=None, code=ErrorCode[result.error.value], message=result.message)
+        assert result.error is not None
         return AuthPayload(
-            access_token=None, refresh_token=None, expires_at=None, user_errors=[error]
+            access_token=None,
+            refresh_token=None,
+            expires_at=None,
+            user_errors=to_user_errors(result.error),
         )
     tokens = result.tokens
     return AuthPayload(
@@ -98,18 +100,13 @@ class UserMutations:
     )
     async def logout(self, info: Info[Context, Any], input: RefreshTokenInput) -> LogoutPayload:
         op = info.context.op
-        async with op.transaction() as session:
-            ended = await info.context.runtime.authenticator.logout(
-                session, input.refresh_token, info.context.ip, op.request_id
-            )
-        if ended:
-            return LogoutPayload(ok=True, user_errors=[])
-        error = UserError(
-            field=["refreshToken"],
-            code=ErrorCode["INVALID_REFRESH_TOKEN"],
-            message="No open session has this token.",
+        _, errors = await run_public_mutation(
+            info,
+            lambda s: info.context.runtime.authenticator.logout(
+                s, input.refresh_token, info.context.ip, op.request_id
+            ),
         )
-        return LogoutPayload(ok=False, user_errors=[error])
+        return LogoutPayload(ok=not errors, user_errors=errors)
 
     @strawberry.mutation(
         extensions=guard(Public()),

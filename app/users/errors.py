@@ -1,0 +1,11 @@
+"""Error codes of staff user administration."""
+
+import enum
+
+
+class UserErrorCode(enum.StrEnum):
+    """Why a staff user could not be created (not to be confused with the GraphQL UserError)."""
+
+    USERNAME_TAKEN = "USERNAME_TAKEN"
+    UNKNOWN_ROLE = "UNKNOWN_ROLE"
+    WEAK_PASSWORD = "WEAK_PASSWORD"
