@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.authz import STAFF_ROLES, Actor
-from app.patients import service as patients
+from app.patients import demographics, notes, records
 from app.patients.models import (
     AllergyCategory,
     AllergySeverity,
@@ -160,7 +160,7 @@ async def _seed_patient(
     sex = rng.choice([Sex.FEMALE, Sex.MALE])
     given = fake.first_name_female() if sex == Sex.FEMALE else fake.first_name_male()
     birth_date = fake.date_of_birth(minimum_age=1, maximum_age=92)
-    patient = await patients.create_patient(
+    patient = await demographics.create_patient(
         session,
         actor,
         runtime.settings,
@@ -181,7 +181,7 @@ async def _seed_patient(
         },
     )
     for substance, category, reaction, severity in rng.sample(ALLERGIES, rng.randint(0, 2)):
-        await patients.add_allergy(
+        await records.add_allergy(
             session,
             actor,
             patient.id,
@@ -194,9 +194,9 @@ async def _seed_patient(
         )
     for code in rng.sample(PROBLEM_CODES, rng.randint(0, 3)):
         onset = birth_date + timedelta(days=rng.randint(0, (date.today() - birth_date).days))
-        await patients.add_problem(session, actor, patient.id, code=code, onset_date=onset)
+        await records.add_problem(session, actor, patient.id, code=code, onset_date=onset)
     payer_name, payer_id = rng.choice(PAYERS)
-    await patients.add_coverage(
+    await records.add_coverage(
         session,
         actor,
         patient.id,
@@ -212,6 +212,6 @@ async def _seed_patient(
         },
     )
     title, body = rng.choice(NOTE_TEMPLATES)
-    note = await patients.create_note(session, author, patient.id, title=title, body=body)
+    note = await notes.create_note(session, author, patient.id, title=title, body=body)
     if rng.random() < 0.7:
-        await patients.sign_note(session, author, note.id)
+        await notes.sign_note(session, author, note.id)

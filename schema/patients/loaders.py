@@ -10,7 +10,7 @@ from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
 from app.authz import Actor
-from app.patients import service
+from app.patients import break_glass, demographics, records
 from app.patients.models import Allergy, Coverage, Note, Patient, Problem
 from schema.context import Context
 
@@ -30,15 +30,15 @@ def _grouped(info: Info[Context, Any], name: str, fetch: Fetch[R]) -> DataLoader
 
 
 def allergies_by_patient_id(info: Info[Context, Any]) -> DataLoader[int, list[Allergy]]:
-    return _grouped(info, "allergies", service.allergies_by_patient)
+    return _grouped(info, "allergies", records.allergies_by_patient)
 
 
 def problems_by_patient_id(info: Info[Context, Any]) -> DataLoader[int, list[Problem]]:
-    return _grouped(info, "problems", service.problems_by_patient)
+    return _grouped(info, "problems", records.problems_by_patient)
 
 
 def coverages_by_patient_id(info: Info[Context, Any]) -> DataLoader[int, list[Coverage]]:
-    return _grouped(info, "coverages", service.coverages_by_patient)
+    return _grouped(info, "coverages", records.coverages_by_patient)
 
 
 def notes_by_patient_id(info: Info[Context, Any]) -> DataLoader[tuple[int, bool], list[Note]]:
@@ -49,7 +49,7 @@ def notes_by_patient_id(info: Info[Context, Any]) -> DataLoader[tuple[int, bool]
         patient_ids = sorted({pid for pid, _ in keys})
         flagged = {pid for pid, via_break_glass in keys if via_break_glass}
         async with op.db() as session:
-            grouped = await service.notes_by_patient(session, op.staff, patient_ids, flagged)
+            grouped = await records.notes_by_patient(session, op.staff, patient_ids, flagged)
         return [grouped.get(pid, []) for pid, _ in keys]
 
     return op.loader("notes", load)
@@ -60,7 +60,7 @@ def break_glass_by_patient_id(info: Info[Context, Any]) -> DataLoader[int, bool]
 
     async def load(patient_ids: list[int]) -> list[bool]:
         async with op.db() as session:
-            granted = await service.break_glass_patient_ids(session, op.staff.user_id, patient_ids)
+            granted = await break_glass.granted_patient_ids(session, op.staff.user_id, patient_ids)
         return [pid in granted for pid in patient_ids]
 
     return op.loader("break_glass", load)
@@ -72,7 +72,7 @@ def patient_by_id(info: Info[Context, Any]) -> DataLoader[int, Patient | None]:
 
     async def load(ids: list[int]) -> list[Patient | None]:
         async with op.db() as session:
-            found = {p.id: p for p in await service.get_patients(session, op.staff, ids)}
+            found = {p.id: p for p in await demographics.get_patients(session, op.staff, ids)}
         return [found.get(i) for i in ids]
 
     return op.loader("patients", load)

@@ -8,7 +8,7 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
-from app.patients import service
+from app.patients import break_glass, demographics, notes, records
 from schema.context import Context
 from schema.errors import UserError, run_mutation
 from schema.ids import pk
@@ -78,7 +78,7 @@ class PatientMutations:
     ) -> PatientPayload:
         patient, errors = await run_mutation(
             info,
-            lambda s, a: service.create_patient(
+            lambda s, a: demographics.create_patient(
                 s,
                 a,
                 _settings(info),
@@ -98,7 +98,7 @@ class PatientMutations:
     ) -> PatientPayload:
         patient, errors = await run_mutation(
             info,
-            lambda s, a: service.update_patient(
+            lambda s, a: demographics.update_patient(
                 s,
                 a,
                 _settings(info),
@@ -117,7 +117,7 @@ class PatientMutations:
     async def add_allergy(self, info: Info[Context, Any], input: AddAllergyInput) -> AllergyPayload:
         allergy, errors = await run_mutation(
             info,
-            lambda s, a: service.add_allergy(
+            lambda s, a: records.add_allergy(
                 s,
                 a,
                 pk(input.patient_id, "Patient", "patientId"),
@@ -137,7 +137,7 @@ class PatientMutations:
     async def add_problem(self, info: Info[Context, Any], input: AddProblemInput) -> ProblemPayload:
         problem, errors = await run_mutation(
             info,
-            lambda s, a: service.add_problem(
+            lambda s, a: records.add_problem(
                 s,
                 a,
                 pk(input.patient_id, "Patient", "patientId"),
@@ -155,7 +155,7 @@ class PatientMutations:
     ) -> ProblemPayload:
         problem, errors = await run_mutation(
             info,
-            lambda s, a: service.resolve_problem(
+            lambda s, a: records.resolve_problem(
                 s,
                 a,
                 _settings(info),
@@ -173,7 +173,7 @@ class PatientMutations:
     ) -> CoveragePayload:
         coverage, errors = await run_mutation(
             info,
-            lambda s, a: service.add_coverage(
+            lambda s, a: records.add_coverage(
                 s, a, pk(input.patient_id, "Patient", "patientId"), fields=input.fields()
             ),
         )
@@ -185,7 +185,7 @@ class PatientMutations:
     async def create_note(self, info: Info[Context, Any], input: CreateNoteInput) -> NotePayload:
         note, errors = await run_mutation(
             info,
-            lambda s, a: service.create_note(
+            lambda s, a: notes.create_note(
                 s,
                 a,
                 pk(input.patient_id, "Patient", "patientId"),
@@ -202,7 +202,7 @@ class PatientMutations:
     async def update_note(self, info: Info[Context, Any], input: UpdateNoteInput) -> NotePayload:
         note, errors = await run_mutation(
             info,
-            lambda s, a: service.update_note(
+            lambda s, a: notes.update_note(
                 s,
                 a,
                 pk(input.note_id, "ClinicalNote", "noteId"),
@@ -215,7 +215,7 @@ class PatientMutations:
     @strawberry.mutation(extensions=can("note", "sign"))
     async def sign_note(self, info: Info[Context, Any], input: SignNoteInput) -> NotePayload:
         note, errors = await run_mutation(
-            info, lambda s, a: service.sign_note(s, a, pk(input.note_id, "ClinicalNote", "noteId"))
+            info, lambda s, a: notes.sign_note(s, a, pk(input.note_id, "ClinicalNote", "noteId"))
         )
         return NotePayload(note=NoteNode.from_model(note) if note else None, user_errors=errors)
 
@@ -225,7 +225,7 @@ class PatientMutations:
     ) -> NotePayload:
         note, errors = await run_mutation(
             info,
-            lambda s, a: service.add_note_addendum(
+            lambda s, a: notes.add_note_addendum(
                 s, a, pk(input.note_id, "ClinicalNote", "noteId"), body=input.body
             ),
         )
@@ -240,7 +240,7 @@ class PatientMutations:
     ) -> BreakGlassPayload:
         grant, errors = await run_mutation(
             info,
-            lambda s, a: service.break_glass(
+            lambda s, a: break_glass.break_glass(
                 s, a, _settings(info), pk(input.patient_id, "Patient", "patientId"), input.reason
             ),
         )

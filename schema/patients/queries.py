@@ -9,7 +9,7 @@ from graphql import GraphQLError
 from strawberry import relay
 from strawberry.types import Info
 
-from app.patients import service
+from app.patients import demographics
 from schema.context import Context
 from schema.ids import pk_or_none
 from schema.pagination import Connection, connection, page
@@ -26,7 +26,7 @@ class PatientQueries:
         if key is None:
             return None
         async with op.db() as session:
-            found = await service.get_patients(session, op.staff, [key])
+            found = await demographics.get_patients(session, op.staff, [key])
         return PatientNode.from_model(found[0]) if found else None
 
     @strawberry.field(
@@ -47,7 +47,7 @@ class PatientQueries:
                 "Search with at most 200 characters.", extensions={"code": "BAD_USER_INPUT"}
             )
         async with op.db() as session:
-            rows, total = await service.search_patients(
+            rows, total = await demographics.search_patients(
                 session, op.staff, search, window.offset, window.limit
             )
         return connection([PatientNode.from_model(p) for p in rows], total, window)

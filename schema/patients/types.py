@@ -11,7 +11,7 @@ from strawberry import relay
 from strawberry.types import Info
 
 from app.audit import trail
-from app.patients import models, service
+from app.patients import demographics, models
 from schema.context import Context
 from schema.nodes import node_resolver
 from schema.patients import loaders
@@ -210,19 +210,21 @@ class PatientNode(relay.Node):
             model=p,
         )
 
-    resolve_nodes = node_resolver("patient", service.get_patients)  # type: ignore[assignment]
+    resolve_nodes = node_resolver("patient", demographics.get_patients)  # type: ignore[assignment]
 
     @strawberry.field(
         extensions=guard(
             Can("patient", "read"),
-            Can("patient_ssn", "read", masked=lambda p: service.masked_ssn(p.model)),
+            Can("patient_ssn", "read", masked=lambda p: demographics.masked_ssn(p.model)),
         ),
         description="Masked as ***-**-1234 unless your role may see the full number.",
     )
     async def ssn(self, info: Info[Context, Any]) -> str | None:
         op = info.context.op
         async with op.db() as session:
-            return service.full_ssn(session, op.staff, self.model, info.context.runtime.settings)
+            return demographics.full_ssn(
+                session, op.staff, self.model, info.context.runtime.settings
+            )
 
     @strawberry.field(
         extensions=guard(Can("allergy", "read", "AllergyIntolerance", patient=itself))

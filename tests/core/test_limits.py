@@ -5,7 +5,7 @@ import logging
 
 from sqlalchemy import text
 
-from app.patients import service as patient_service
+from app.patients import demographics
 from tests.conftest import count_statements, make_settings
 from tests.fixtures.auth import app_for
 from tests.fixtures.graphql import LOGIN, error_codes
@@ -368,7 +368,7 @@ async def test_an_unexpected_error_is_masked_and_logged_without_query_or_variabl
     async def broken(*args, **kwargs):
         raise RuntimeError("secret SQL details")
 
-    monkeypatch.setattr(patient_service, "search_patients", broken)
+    monkeypatch.setattr(demographics, "search_patients", broken)
     nurse = await client.login("nurse")
     caplog.set_level(logging.INFO, logger="practice.graphql")
     # when

@@ -11,7 +11,7 @@ from cryptography.exceptions import InvalidTag
 from sqlalchemy import text
 
 from app.crypto import FieldCipher
-from app.patients.service import ssn_context
+from app.patients.demographics import ssn_context
 from tests.fixtures.graphql import error_codes
 from tests.fixtures.patients_data import (
     CREATE_PATIENT,
