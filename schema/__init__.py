@@ -18,9 +18,11 @@ from strawberry.types import ExecutionContext
 from app.config import Settings
 from schema.audit.schema import AuditQueries
 from schema.extensions import MaskUnexpectedErrors, OperationScope, limit_rules, log_errors
+from schema.nodes import describe_node_interface
 from schema.patients.mutations import PatientMutations
 from schema.patients.queries import PatientQueries
-from schema.permissions import can
+from schema.permissions import can, who
+from schema.scalars import SCALARS
 from schema.scheduling.mutations import SchedulingMutations
 from schema.scheduling.queries import SchedulingQueries
 from schema.scheduling.subscriptions import SchedulingSubscriptions
@@ -34,9 +36,15 @@ def _node_queries() -> type:
     class NodeQueries:
         node: relay.Node | None = relay.node(
             extensions=can("node", "read"),
-            description="Any object by its global id, under that type's read policy.",
+            description=f"Any object by its global id. {who('node', 'read')} may ask; then "
+            "the object's own type decides, as anywhere else: a role that may not read it gets "
+            "FORBIDDEN. null when no object has this id.",
         )
-        nodes: list[relay.Node | None] = relay.node(extensions=can("node", "read"))
+        nodes: list[relay.Node | None] = relay.node(
+            extensions=can("node", "read"),
+            description="Several objects by their global ids, in the order asked, each as "
+            "node(id:) would give it: null where no object has the id.",
+        )
 
     return NodeQueries
 
@@ -46,14 +54,30 @@ class Query(UserQueries, PatientQueries, SchedulingQueries, AuditQueries):
     pass
 
 
-@strawberry.type
+@strawberry.type(
+    description="Changes. Each mutation is one transaction: it returns a payload whose "
+    "userErrors list is empty on success; on a broken rule it changes nothing and userErrors "
+    "says why. Send mutations with POST (over GET they are refused with 405)."
+)
 class Mutation(UserMutations, PatientMutations, SchedulingMutations):
     pass
 
 
-@strawberry.type
+@strawberry.type(
+    description="Live updates, over a WebSocket at the GraphQL path (graphql-transport-ws). "
+    'Authenticate in the connection_init payload, {"Authorization": "Bearer <accessToken>"}; '
+    "the server closes the connection (4401) when that access token expires."
+)
 class Subscription(SchedulingSubscriptions):
     pass
+
+
+QUERY_DESCRIPTION = (
+    "Reads, over HTTP GET or POST at /graphql. Every field needs an access token from login, "
+    "sent as `Authorization: Bearer <accessToken>` (else UNAUTHENTICATED); "
+    "each field says which roles may read it (others get FORBIDDEN). Reads of patient data are "
+    "recorded in the audit trail."
+)
 
 
 class PracticeSchema(strawberry.Schema):
@@ -77,7 +101,15 @@ def create_schema(settings: Settings) -> strawberry.Schema:
     ]
     if not settings.introspection:
         extensions.insert(0, DisableIntrospection)
-    query = strawberry.type(type("Query", (_node_queries(), Query), {}))
-    return PracticeSchema(
-        query=query, mutation=Mutation, subscription=Subscription, extensions=extensions
+    query = strawberry.type(
+        type("Query", (_node_queries(), Query), {}), description=QUERY_DESCRIPTION
     )
+    schema = PracticeSchema(
+        query=query,
+        mutation=Mutation,
+        subscription=Subscription,
+        extensions=extensions,
+        scalar_overrides=SCALARS,
+    )
+    describe_node_interface(schema._schema)
+    return schema

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any
 
+from graphql import GraphQLInterfaceType, GraphQLSchema
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
@@ -41,3 +42,27 @@ def node_resolver(resource: str, fetch: Fetch) -> Any:
         return [cls.from_model(by_id[i]) if i in by_id else None for i in wanted]
 
     return classmethod(resolve_nodes)
+
+
+NODE_DESCRIPTION = (
+    "An object with a global id, which node(id:) fetches again whatever its type (a Relay "
+    "Node). Reading it through node or nodes takes the same roles as reading it elsewhere."
+)
+NODE_ID_DESCRIPTION = (
+    "The object's global id: opaque, stable, and unique across all types. Use it with "
+    "node(id:) and wherever an input names this object."
+)
+
+
+def describe_node_interface(schema: GraphQLSchema) -> None:
+    """Strawberry's `relay.Node` carries fixed descriptions; ours say how ids are used here.
+
+    Set on the built schema (what introspection and the SDL printer read), not on Strawberry's
+    class, so no other schema in the process is touched."""
+    node = schema.type_map.get("Node")
+    if not isinstance(node, GraphQLInterfaceType):
+        return
+    node.description = NODE_DESCRIPTION
+    node.fields["id"].description = NODE_ID_DESCRIPTION
+    for implementation in schema.get_possible_types(node):
+        implementation.fields["id"].description = NODE_ID_DESCRIPTION

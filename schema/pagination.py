@@ -14,25 +14,46 @@ _PREFIX = "offset:"
 _MAX_OFFSET = 2**31 - 2  # no page starts further; larger numbers overflow SQL integers
 
 
-@strawberry.type
+@strawberry.type(
+    description="Where a page sits in its list. Page forward by asking again with "
+    "`after: endCursor` while hasNextPage is true; paging backward is not offered."
+)
 class PageInfo:
-    has_next_page: bool
-    has_previous_page: bool
-    start_cursor: str | None
-    end_cursor: str | None
+    has_next_page: bool = strawberry.field(
+        description="More items follow this page: ask again with `after: endCursor`."
+    )
+    has_previous_page: bool = strawberry.field(
+        description="Items come before this page: true exactly when it was asked for with `after`."
+    )
+    start_cursor: str | None = strawberry.field(
+        description="The first edge's cursor; null when the page is empty."
+    )
+    end_cursor: str | None = strawberry.field(
+        description="The last edge's cursor, to pass as `after` for the next page; null when "
+        "the page is empty."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="One item of a page, with the cursor of its place in the list.")
 class Edge(Generic[T]):
-    cursor: str
-    node: T
+    cursor: str = strawberry.field(
+        description="Opaque. Pass it as `after` to the same field, with the same other "
+        "arguments, for the items that follow this one."
+    )
+    node: T = strawberry.field(description="The item.")
 
 
-@strawberry.type
+@strawberry.type(
+    description="One page of a list, in the order its field describes, with the total count."
+)
 class Connection(Generic[T]):
-    edges: list[Edge[T]]
-    page_info: PageInfo
-    total_count: int
+    edges: list[Edge[T]] = strawberry.field(
+        description="This page's items in order: at most `first` of them."
+    )
+    page_info: PageInfo = strawberry.field(description="Cursors and whether more pages follow.")
+    total_count: int = strawberry.field(
+        description="How many items match the field's arguments, on all pages together."
+    )
 
 
 def encode_cursor(number: int, prefix: str = _PREFIX) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Callable
 from typing import Any, NoReturn
@@ -12,6 +13,7 @@ from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.types import Info
 
 from app.audit import trail
+from app.authz import STAFF_ROLES, Actor, Authorizer
 from schema.context import Context
 
 
@@ -146,3 +148,36 @@ def guard(*permissions: BasePermission) -> list[FieldExtension]:
 
 def can(resource: str, action: str) -> list[FieldExtension]:
     return guard(Can(resource, action))
+
+
+# descriptions -----------------------------------------------------------------------------------
+_ROLE_NAMES = {
+    "admin": "admins",
+    "provider": "providers",
+    "nurse": "nurses",
+    "front_desk": "front desk",
+    "biller": "billers",
+    "inventory_manager": "inventory managers",
+    "compliance_officer": "compliance officers",
+}
+
+
+@functools.cache
+def _policy() -> Authorizer:
+    return Authorizer()
+
+
+def who(resource: str, action: str) -> str:
+    """The staff roles policies/policy.csv lets do (resource, action), for a description, e.g.
+    "Providers and nurses": read from the policy, so the schema's words follow it."""
+    allowed = [
+        _ROLE_NAMES[role]
+        for role in STAFF_ROLES
+        if _policy().can(Actor(user_id=None, username="", roles=(role,)), resource, action)
+    ]
+    if not allowed:
+        raise ValueError(f"no role may {action} {resource}")
+    if len(allowed) == len(STAFF_ROLES):
+        return "Any staff member"
+    text = allowed[0] if len(allowed) == 1 else ", ".join(allowed[:-1]) + " and " + allowed[-1]
+    return text[0].upper() + text[1:]

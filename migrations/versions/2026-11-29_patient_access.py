@@ -36,7 +36,9 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_patient_access")),
-        sa.UniqueConstraint("user_id", "patient_id", name=op.f("uq_patient_access_user_id_patient_id")),
+        sa.UniqueConstraint(
+            "user_id", "patient_id", name=op.f("uq_patient_access_user_id_patient_id")
+        ),
     )
     op.create_index(
         op.f("ix_patient_access_patient_id"), "patient_access", ["patient_id"], unique=False

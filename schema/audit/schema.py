@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry import relay
@@ -16,7 +16,7 @@ from schema.context import Context
 from schema.errors import query_errors
 from schema.ids import pk, to_global
 from schema.pagination import Connection, Edge, PageInfo, decode_cursor, encode_cursor, page
-from schema.permissions import can
+from schema.permissions import can, who
 
 _CURSOR_PREFIX = "audit:"
 # The search's bounds are fields of the `filter` argument
@@ -32,22 +32,63 @@ def _decode_cursor(cursor: str) -> int:
     return decode_cursor(cursor, _CURSOR_PREFIX, 2**63 - 1)
 
 
-@strawberry.type
+@strawberry.type(
+    description="One entry of the audit trail: who did what to which record, when, from where, "
+    "and with what outcome. Entries are never changed or removed, and each is chained to the "
+    "one before by its hash, so a change or a gap shows (`practice audit verify` checks)."
+)
 class AuditEvent:
-    seq: int
-    occurred_at: datetime
-    actor_username: str
-    actor_roles: list[str]
-    action: str
-    resource_type: str
-    resource_id: str | None
-    patient_id: relay.GlobalID | None
-    request_id: str | None
-    ip: str | None
-    outcome: str
-    break_glass: bool
-    detail: strawberry.scalars.JSON | None
-    hash: str
+    seq: int = strawberry.field(
+        description="The entry's place in the trail: 1 for the first, one more for each after."
+    )
+    occurred_at: datetime = strawberry.field(description="When it happened (an instant, UTC).")
+    actor_username: str = strawberry.field(
+        description="Who acted: a login name, as typed for a failed login (at most 64 "
+        "characters); `system` for the server's own work; empty for a logout."
+    )
+    actor_roles: list[str] = strawberry.field(
+        description="The actor's roles at the time; empty when not known (a login attempt on "
+        "an unknown username, a logout)."
+    )
+    action: str = strawberry.field(
+        description="What was done, e.g. read, create, update, sign, login, refresh, logout, "
+        "lock, break_glass; for a refusal, the action that was refused."
+    )
+    resource_type: str = strawberry.field(
+        description="What it was done to, mostly FHIR resource names: Patient, Patient.ssn "
+        "(a full SSN shown), AllergyIntolerance, Condition, Coverage, ClinicalNote, "
+        "Appointment, User, Session, AuditEvent, ..."
+    )
+    resource_id: str | None = strawberry.field(
+        description="The record's database key (not its global id), or a session's id for "
+        "Session; null when no one record is concerned (a list read, a refusal)."
+    )
+    patient_id: relay.GlobalID | None = strawberry.field(
+        description="The patient the record belongs to, as a Patient id; null when none."
+    )
+    request_id: str | None = strawberry.field(
+        description="The id of the request it came from (its X-Request-ID response header); "
+        "null for work outside a request (the command line, the worker)."
+    )
+    ip: str | None = strawberry.field(
+        description="The client's IP address as the server saw it; null outside a request."
+    )
+    outcome: str = strawberry.field(
+        description="How it ended: success; denied (the role policy refused); for a refused "
+        "login invalid_credentials or account_locked; for a refused refresh revoked, replayed, "
+        "expired or account_unavailable."
+    )
+    break_glass: bool = strawberry.field(
+        description="A break-glass grant, or a read of notes made under one."
+    )
+    detail: strawberry.scalars.JSON | None = strawberry.field(
+        description='More about the event, an object whose keys depend on it, e.g. {"fields": '
+        '[...]} for an update, {"reason": ..., "expiresAt": ...} for a break-glass grant, '
+        '{"field": ...} for a refusal, {"count": ...} for a read of the trail; null when none.'
+    )
+    hash: str = strawberry.field(
+        description="SHA-256 (hex) over this entry's contents and the previous entry's hash."
+    )
 
     @classmethod
     def from_model(cls, e: AuditEventModel) -> AuditEvent:
@@ -69,27 +110,59 @@ class AuditEvent:
         )
 
 
-@strawberry.input
+@strawberry.input(description="Which events to list; every condition given must hold.")
 class AuditEventFilter:
-    patient_id: relay.GlobalID | None = None
-    actor_username: str | None = None
-    since: datetime | None = None
-    until: datetime | None = None
-    break_glass_only: bool = False
+    patient_id: relay.GlobalID | None = strawberry.field(
+        default=None,
+        description="Only events about this patient (a Patient id; any other id is "
+        "BAD_USER_INPUT).",
+    )
+    actor_username: str | None = strawberry.field(
+        default=None, description="Only events of this login name (exact match)."
+    )
+    since: datetime | None = strawberry.field(
+        default=None,
+        description="Only events at or after this instant. Needs its UTC offset "
+        "(BAD_USER_INPUT without).",
+    )
+    until: datetime | None = strawberry.field(
+        default=None,
+        description="Only events before this instant (exclusive). Needs its UTC offset.",
+    )
+    break_glass_only: bool = strawberry.field(
+        default=False,
+        description="Only break-glass grants and the reads of notes made under them.",
+    )
 
 
 @strawberry.type
 class AuditQueries:
     @strawberry.field(
         extensions=can("audit_event", "read"),
-        description="Newest first. Reading the trail is itself audited.",
+        description=f"The audit trail, newest first. {who('audit_event', 'read')} only; "
+        "reading it is itself recorded.",
     )
     async def audit_events(
         self,
         info: Info[Context, Any],
-        filter: AuditEventFilter | None = None,
-        first: int | None = None,
-        after: str | None = None,
+        filter: Annotated[
+            AuditEventFilter | None,
+            strawberry.argument(description="Which events; null lists them all."),
+        ] = None,
+        first: Annotated[
+            int | None,
+            strawberry.argument(
+                description="Page size, 0 to the server's maximum (100 by default), which is "
+                "also what null gives; outside that range, BAD_USER_INPUT."
+            ),
+        ] = None,
+        after: Annotated[
+            str | None,
+            strawberry.argument(
+                description="The previous page's endCursor: the page after it holds older "
+                "events, and stays the same however many events arrive meanwhile."
+            ),
+        ] = None,
     ) -> Connection[AuditEvent]:
         op = info.context.op
         f = filter or AuditEventFilter()

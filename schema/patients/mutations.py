@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.types import Info
@@ -27,43 +27,58 @@ from schema.patients.inputs import (
     UpdatePatientInput,
 )
 from schema.patients.types import AllergyNode, CoverageNode, NoteNode, PatientNode, ProblemNode
-from schema.permissions import can
+from schema.permissions import can, who
+
+_USER_ERRORS = "Why nothing was saved; empty on success."
 
 
-@strawberry.type
+@strawberry.type(description="Result of createPatient or updatePatient.")
 class PatientPayload:
-    patient: PatientNode | None
-    user_errors: list[UserError]
+    patient: PatientNode | None = strawberry.field(
+        description="The patient as saved; null when userErrors is not empty."
+    )
+    user_errors: list[UserError] = strawberry.field(description=_USER_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="Result of addAllergy.")
 class AllergyPayload:
-    allergy: AllergyNode | None
-    user_errors: list[UserError]
+    allergy: AllergyNode | None = strawberry.field(
+        description="The allergy as saved; null when userErrors is not empty."
+    )
+    user_errors: list[UserError] = strawberry.field(description=_USER_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="Result of addProblem or resolveProblem.")
 class ProblemPayload:
-    problem: ProblemNode | None
-    user_errors: list[UserError]
+    problem: ProblemNode | None = strawberry.field(
+        description="The problem as saved; null when userErrors is not empty."
+    )
+    user_errors: list[UserError] = strawberry.field(description=_USER_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="Result of addCoverage.")
 class CoveragePayload:
-    coverage: CoverageNode | None
-    user_errors: list[UserError]
+    coverage: CoverageNode | None = strawberry.field(
+        description="The coverage as saved; null when userErrors is not empty."
+    )
+    user_errors: list[UserError] = strawberry.field(description=_USER_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="Result of createNote, updateNote, signNote or addNoteAddendum.")
 class NotePayload:
-    note: NoteNode | None
-    user_errors: list[UserError]
+    note: NoteNode | None = strawberry.field(
+        description="The note as saved (for addNoteAddendum, the new addendum); null when "
+        "userErrors is not empty."
+    )
+    user_errors: list[UserError] = strawberry.field(description=_USER_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="Result of breakGlass.")
 class BreakGlassPayload:
-    expires_at: datetime | None
-    user_errors: list[UserError]
+    expires_at: datetime | None = strawberry.field(
+        description="When the grant ends (60 minutes from now by default); null when refused."
+    )
+    user_errors: list[UserError] = strawberry.field(description=_USER_ERRORS)
 
 
 def _settings(info: Info[Context, Any]) -> Any:
@@ -72,9 +87,16 @@ def _settings(info: Info[Context, Any]) -> Any:
 
 @strawberry.type
 class PatientMutations:
-    @strawberry.mutation(extensions=can("patient", "write"))
+    @strawberry.mutation(
+        extensions=can("patient", "write"),
+        description="Register a patient; the MRN is assigned. "
+        f"{who('patient', 'write')}. A patient with the same names and birth date answers "
+        "POSSIBLE_DUPLICATE unless confirmDuplicate is true.",
+    )
     async def create_patient(
-        self, info: Info[Context, Any], input: CreatePatientInput
+        self,
+        info: Info[Context, Any],
+        input: Annotated[CreatePatientInput, strawberry.argument(description="The new patient.")],
     ) -> PatientPayload:
         patient, errors = await run_mutation(
             info,
@@ -92,9 +114,17 @@ class PatientMutations:
             patient=PatientNode.from_model(patient) if patient else None, user_errors=errors
         )
 
-    @strawberry.mutation(extensions=can("patient", "write"))
+    @strawberry.mutation(
+        extensions=can("patient", "write"),
+        description="Change a patient's demographics: only the fields given. "
+        f"{who('patient', 'write')}.",
+    )
     async def update_patient(
-        self, info: Info[Context, Any], input: UpdatePatientInput
+        self,
+        info: Info[Context, Any],
+        input: Annotated[
+            UpdatePatientInput, strawberry.argument(description="The patient and the changes.")
+        ],
     ) -> PatientPayload:
         patient, errors = await run_mutation(
             info,
@@ -113,8 +143,18 @@ class PatientMutations:
             patient=PatientNode.from_model(patient) if patient else None, user_errors=errors
         )
 
-    @strawberry.mutation(extensions=can("allergy", "write"))
-    async def add_allergy(self, info: Info[Context, Any], input: AddAllergyInput) -> AllergyPayload:
+    @strawberry.mutation(
+        extensions=can("allergy", "write"),
+        description="Add an allergy or intolerance to a patient, ACTIVE. "
+        f"{who('allergy', 'write')}.",
+    )
+    async def add_allergy(
+        self,
+        info: Info[Context, Any],
+        input: Annotated[
+            AddAllergyInput, strawberry.argument(description="The patient and the allergy.")
+        ],
+    ) -> AllergyPayload:
         allergy, errors = await run_mutation(
             info,
             lambda s, a: records.add_allergy(
@@ -133,8 +173,18 @@ class PatientMutations:
             allergy=AllergyNode.from_model(allergy) if allergy else None, user_errors=errors
         )
 
-    @strawberry.mutation(extensions=can("problem", "write"))
-    async def add_problem(self, info: Info[Context, Any], input: AddProblemInput) -> ProblemPayload:
+    @strawberry.mutation(
+        extensions=can("problem", "write"),
+        description=f"Add a problem to a patient's list by its ICD-10-CM code, ACTIVE. "
+        f"{who('problem', 'write')}.",
+    )
+    async def add_problem(
+        self,
+        info: Info[Context, Any],
+        input: Annotated[
+            AddProblemInput, strawberry.argument(description="The patient and the code.")
+        ],
+    ) -> ProblemPayload:
         problem, errors = await run_mutation(
             info,
             lambda s, a: records.add_problem(
@@ -149,9 +199,17 @@ class PatientMutations:
             problem=ProblemNode.from_model(problem) if problem else None, user_errors=errors
         )
 
-    @strawberry.mutation(extensions=can("problem", "write"))
+    @strawberry.mutation(
+        extensions=can("problem", "write"),
+        description=f"Mark a problem RESOLVED as of a date. {who('problem', 'write')}.",
+    )
     async def resolve_problem(
-        self, info: Info[Context, Any], input: ResolveProblemInput
+        self,
+        info: Info[Context, Any],
+        input: Annotated[
+            ResolveProblemInput,
+            strawberry.argument(description="The problem and when it resolved."),
+        ],
     ) -> ProblemPayload:
         problem, errors = await run_mutation(
             info,
@@ -167,9 +225,16 @@ class PatientMutations:
             problem=ProblemNode.from_model(problem) if problem else None, user_errors=errors
         )
 
-    @strawberry.mutation(extensions=can("coverage", "write"))
+    @strawberry.mutation(
+        extensions=can("coverage", "write"),
+        description=f"Add insurance coverage to a patient. {who('coverage', 'write')}.",
+    )
     async def add_coverage(
-        self, info: Info[Context, Any], input: AddCoverageInput
+        self,
+        info: Info[Context, Any],
+        input: Annotated[
+            AddCoverageInput, strawberry.argument(description="The patient and the coverage.")
+        ],
     ) -> CoveragePayload:
         coverage, errors = await run_mutation(
             info,
@@ -181,8 +246,18 @@ class PatientMutations:
             coverage=CoverageNode.from_model(coverage) if coverage else None, user_errors=errors
         )
 
-    @strawberry.mutation(extensions=can("note", "write"))
-    async def create_note(self, info: Info[Context, Any], input: CreateNoteInput) -> NotePayload:
+    @strawberry.mutation(
+        extensions=can("note", "write"),
+        description=f"Start a clinical note for a patient, as a DRAFT whose author is the caller. "
+        f"{who('note', 'write')}.",
+    )
+    async def create_note(
+        self,
+        info: Info[Context, Any],
+        input: Annotated[
+            CreateNoteInput, strawberry.argument(description="The patient and the note.")
+        ],
+    ) -> NotePayload:
         note, errors = await run_mutation(
             info,
             lambda s, a: notes.create_note(
@@ -197,9 +272,16 @@ class PatientMutations:
 
     @strawberry.mutation(
         extensions=can("note", "write"),
-        description="Change a draft; a signed note answers NOTE_SIGNED.",
+        description="Change a draft's title or text. Its author only, among "
+        f"{who('note', 'write').lower()}; a signed note answers NOTE_SIGNED.",
     )
-    async def update_note(self, info: Info[Context, Any], input: UpdateNoteInput) -> NotePayload:
+    async def update_note(
+        self,
+        info: Info[Context, Any],
+        input: Annotated[
+            UpdateNoteInput, strawberry.argument(description="The draft and changes.")
+        ],
+    ) -> NotePayload:
         note, errors = await run_mutation(
             info,
             lambda s, a: notes.update_note(
@@ -212,16 +294,34 @@ class PatientMutations:
         )
         return NotePayload(note=NoteNode.from_model(note) if note else None, user_errors=errors)
 
-    @strawberry.mutation(extensions=can("note", "sign"))
-    async def sign_note(self, info: Info[Context, Any], input: SignNoteInput) -> NotePayload:
+    @strawberry.mutation(
+        extensions=can("note", "sign"),
+        description=f"Sign a draft: it is SIGNED and never changes again. Its author only, among "
+        f"{who('note', 'sign').lower()}.",
+    )
+    async def sign_note(
+        self,
+        info: Info[Context, Any],
+        input: Annotated[SignNoteInput, strawberry.argument(description="The draft.")],
+    ) -> NotePayload:
         note, errors = await run_mutation(
             info, lambda s, a: notes.sign_note(s, a, pk(input.note_id, "ClinicalNote", "noteId"))
         )
         return NotePayload(note=NoteNode.from_model(note) if note else None, user_errors=errors)
 
-    @strawberry.mutation(extensions=can("note", "write"))
+    @strawberry.mutation(
+        extensions=can("note", "write"),
+        description="Correct or add to a signed note: a new DRAFT note of the caller's, titled "
+        '"Addendum to: " and the original\'s title, whose amendsNoteId names the original '
+        f"(sign it like any draft). {who('note', 'write')}.",
+    )
     async def add_note_addendum(
-        self, info: Info[Context, Any], input: AddNoteAddendumInput
+        self,
+        info: Info[Context, Any],
+        input: Annotated[
+            AddNoteAddendumInput,
+            strawberry.argument(description="The signed note and the addendum's text."),
+        ],
     ) -> NotePayload:
         note, errors = await run_mutation(
             info,
@@ -233,10 +333,15 @@ class PatientMutations:
 
     @strawberry.mutation(
         extensions=can("patient", "break_glass"),
-        description="Temporary read access to one patient's notes, with a stated reason; audited.",
+        description="Emergency read access to one patient's notes, for a role that may not "
+        "read notes: Patient.notes opens to the caller for 60 minutes (by default). The reason, "
+        "the grant and every read under it are recorded in the audit trail for review. "
+        f"{who('patient', 'break_glass')}.",
     )
     async def break_glass(
-        self, info: Info[Context, Any], input: BreakGlassInput
+        self,
+        info: Info[Context, Any],
+        input: Annotated[BreakGlassInput, strawberry.argument(description="The patient, and why.")],
     ) -> BreakGlassPayload:
         grant, errors = await run_mutation(
             info,

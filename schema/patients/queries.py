@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from graphql import GraphQLError
@@ -14,13 +14,21 @@ from schema.context import Context
 from schema.ids import pk_or_none
 from schema.pagination import Connection, connection, page
 from schema.patients.types import PatientNode
-from schema.permissions import can
+from schema.permissions import can, who
 
 
 @strawberry.type
 class PatientQueries:
-    @strawberry.field(extensions=can("patient", "read"))
-    async def patient(self, info: Info[Context, Any], id: relay.GlobalID) -> PatientNode | None:
+    @strawberry.field(
+        extensions=can("patient", "read"),
+        description=f"One patient. {who('patient', 'read')}; the read is audited. null when no "
+        "patient has this id.",
+    )
+    async def patient(
+        self,
+        info: Info[Context, Any],
+        id: Annotated[relay.GlobalID, strawberry.argument(description="A Patient id.")],
+    ) -> PatientNode | None:
         op = info.context.op
         key = pk_or_none(id, "Patient")
         if key is None:
@@ -31,14 +39,34 @@ class PatientQueries:
 
     @strawberry.field(
         extensions=can("patient", "read"),
-        description="Search by name fragments, MRN or birth date (YYYY-MM-DD); all terms match.",
+        description="Patients, by family name, then given name, then id; optionally searched. "
+        f"{who('patient', 'read')}; each patient read is audited.",
     )
     async def patients(
         self,
         info: Info[Context, Any],
-        search: str | None = None,
-        first: int | None = None,
-        after: str | None = None,
+        search: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Terms separated by spaces or commas, all of which must match: a "
+                "birth date as YYYY-MM-DD, an exact MRN, or a piece of the family, given or "
+                "preferred name (any case). At most 200 characters; null or blank lists all."
+            ),
+        ] = None,
+        first: Annotated[
+            int | None,
+            strawberry.argument(
+                description="Page size, 0 to the server's maximum (100 by default), which is "
+                "also what null gives; outside that range, BAD_USER_INPUT."
+            ),
+        ] = None,
+        after: Annotated[
+            str | None,
+            strawberry.argument(
+                description="The previous page's endCursor, with the same search. Pages are "
+                "counted by position: a patient added meanwhile may shift an item between pages."
+            ),
+        ] = None,
     ) -> Connection[PatientNode]:
         op = info.context.op
         window = page(first, after, info.context.runtime.settings.max_page_size)

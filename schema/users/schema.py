@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.types import Info
@@ -13,39 +13,58 @@ from app.transaction import commit
 from app.users.service import get_user
 from schema.context import Context
 from schema.errors import UserError, run_public_mutation, to_user_errors
-from schema.permissions import Public, can, guard
+from schema.permissions import Public, can, guard, who
 
 
-@strawberry.input
+@strawberry.input(description="A username and password.")
 class LoginInput:
-    username: str
-    password: str
+    username: str = strawberry.field(description="The login name, as given to the user.")
+    password: str = strawberry.field(description="The password, exactly as typed.")
 
 
-@strawberry.input
+@strawberry.input(description="A refresh token, from login or the last refreshToken.")
 class RefreshTokenInput:
-    refresh_token: str
+    refresh_token: str = strawberry.field(description="The refresh token, as it was returned.")
 
 
-@strawberry.type
+@strawberry.type(description="Result of login or refreshToken.")
 class AuthPayload:
-    access_token: str | None
-    refresh_token: str | None
-    expires_at: datetime | None = strawberry.field(description="When the access token expires.")
-    user_errors: list[UserError]
+    access_token: str | None = strawberry.field(
+        description="A signed JWT (HS256) to send as `Authorization: Bearer <accessToken>`, "
+        "valid until expiresAt (15 minutes by default); null when refused."
+    )
+    refresh_token: str | None = strawberry.field(
+        description="An opaque, single-use token for refreshToken, to keep secret: it lapses "
+        "after 60 minutes unused (by default), and its session after 12 hours (by default) "
+        "however often it is refreshed; null when refused."
+    )
+    expires_at: datetime | None = strawberry.field(
+        description="When the access token expires (an instant); null when refused."
+    )
+    user_errors: list[UserError] = strawberry.field(
+        description="Why no tokens were issued (INVALID_CREDENTIALS, ACCOUNT_LOCKED, "
+        "INVALID_REFRESH_TOKEN); empty on success."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="Result of logout.")
 class LogoutPayload:
-    ok: bool
-    user_errors: list[UserError]
+    ok: bool = strawberry.field(
+        description="Whether a session was ended (false with a userError when none was)."
+    )
+    user_errors: list[UserError] = strawberry.field(
+        description="INVALID_REFRESH_TOKEN when no open session has the token; empty on success."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The signed-in user.")
 class Me:
-    username: str
-    full_name: str
-    roles: list[str]
+    username: str = strawberry.field(description="The login name.")
+    full_name: str = strawberry.field(description="The name to show for this user.")
+    roles: list[str] = strawberry.field(
+        description="Role names: admin, provider, nurse, front_desk, biller, "
+        "inventory_manager, compliance_officer. What each field needs is in its description."
+    )
 
 
 async def _authenticate(info: Info[Context, Any], attempt: Any) -> AuthPayload:
@@ -73,7 +92,11 @@ async def _authenticate(info: Info[Context, Any], attempt: Any) -> AuthPayload:
 
 @strawberry.type
 class UserQueries:
-    @strawberry.field(extensions=can("me", "read"))
+    @strawberry.field(
+        extensions=can("me", "read"),
+        description=f"The user the access token speaks for. {who('me', 'read')}; null if the "
+        "account no longer exists.",
+    )
     async def me(self, info: Info[Context, Any]) -> Me | None:
         op = info.context.op
         async with op.db() as session:
@@ -86,9 +109,16 @@ class UserQueries:
 @strawberry.type
 class UserMutations:
     @strawberry.mutation(
-        extensions=guard(Public()), description="Exchange a username and password for tokens."
+        extensions=guard(Public()),
+        description="Exchange a username and password for an access token and a refresh token. "
+        "Open to anyone. Every attempt is audited; 5 wrong passwords in a row (by default) lock "
+        "the account for 15 minutes (by default).",
     )
-    async def login(self, info: Info[Context, Any], input: LoginInput) -> AuthPayload:
+    async def login(
+        self,
+        info: Info[Context, Any],
+        input: Annotated[LoginInput, strawberry.argument(description="Who signs in.")],
+    ) -> AuthPayload:
         auth = info.context.runtime.authenticator
         return await _authenticate(
             info, lambda s, ip, rid: auth.login(s, input.username, input.password, ip, rid)
@@ -96,9 +126,17 @@ class UserMutations:
 
     @strawberry.mutation(
         extensions=guard(Public()),
-        description="End the session of a refresh token: none of its tokens works again.",
+        description="End the session of a refresh token: none of its refresh tokens works "
+        "again. Open to anyone who holds the token. Access tokens already issued stay valid "
+        "until they expire.",
     )
-    async def logout(self, info: Info[Context, Any], input: RefreshTokenInput) -> LogoutPayload:
+    async def logout(
+        self,
+        info: Info[Context, Any],
+        input: Annotated[
+            RefreshTokenInput, strawberry.argument(description="A token of the session to end.")
+        ],
+    ) -> LogoutPayload:
         op = info.context.op
         _, errors = await run_public_mutation(
             info,
@@ -110,10 +148,16 @@ class UserMutations:
 
     @strawberry.mutation(
         extensions=guard(Public()),
-        description="Rotate a refresh token: a new pair; the old one is spent.",
+        description="Trade a refresh token for a new access token and refresh token; the old "
+        "refresh token is spent. Open to anyone who holds the token. Presenting a spent token "
+        "again ends its whole session (it may have been stolen).",
     )
     async def refresh_token(
-        self, info: Info[Context, Any], input: RefreshTokenInput
+        self,
+        info: Info[Context, Any],
+        input: Annotated[
+            RefreshTokenInput, strawberry.argument(description="The current refresh token.")
+        ],
     ) -> AuthPayload:
         auth = info.context.runtime.authenticator
         return await _authenticate(

@@ -7,10 +7,12 @@ import strawberry
 from app.users.service import StaffName
 
 
-@strawberry.type
+@strawberry.type(
+    description="A staff member as shown on a record they wrote or booked: names only."
+)
 class StaffMember:
-    username: str
-    full_name: str
+    username: str = strawberry.field(description="The login name.")
+    full_name: str = strawberry.field(description="The name to show.")
 
     @classmethod
     def from_model(cls, user: StaffName) -> StaffMember:
