@@ -16,10 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit import trail
 from app.authz import Actor
 from app.config import Settings
-from app.counters import luhn_check_digit, next_value
+from app.counters import next_value
 from app.crypto import FieldCipher
 from app.db import Base, get_or_not_found, utcnow
 from app.errors import CommonError, DomainError
+from app.identifiers import mrn_for
 from app.patients import icd10
 from app.patients.errors import PatientError
 from app.patients.models import (
@@ -212,8 +213,7 @@ async def _find_duplicates(
 
 
 async def _new_mrn(session: AsyncSession) -> str:
-    number = f"{await next_value(session, 'mrn'):07d}"
-    return f"{number}{luhn_check_digit(number)}"
+    return mrn_for(await next_value(session, "mrn"))
 
 
 # demographics ----------------------------------------------------------------------------------

@@ -21,9 +21,9 @@ from app import events
 from app.audit import trail
 from app.authz import Actor
 from app.config import Settings
-from app.counters import luhn_check_digit
 from app.db import get_or_not_found, utcnow
 from app.errors import CommonError, DomainError, DomainErrors, NotFound
+from app.identifiers import npi_is_valid
 from app.patients.models import Patient
 from app.scheduling import availability as av
 from app.scheduling import ical, recurrence, reminders, waitlist
@@ -68,11 +68,6 @@ TRANSITIONS: dict[str, tuple[tuple[AppointmentStatus, ...], AppointmentStatus]] 
     "cancel": ((AppointmentStatus.PROPOSED, AppointmentStatus.BOOKED), AppointmentStatus.CANCELLED),
 }
 RESCHEDULABLE = (AppointmentStatus.PROPOSED, AppointmentStatus.BOOKED)
-
-
-def npi_is_valid(npi: str) -> bool:
-    """An NPI is 10 digits whose last is the Luhn check digit of '80840' + the first nine."""
-    return len(npi) == 10 and npi.isdigit() and luhn_check_digit("80840" + npi[:9]) == int(npi[9])
 
 
 async def _add_unique(
