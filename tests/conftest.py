@@ -20,14 +20,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.config import Settings
 from app.runtime import Runtime
-from tests.fixtures.graphql import GraphQLClient
+from tests.fixtures.graphql import GraphQLClient, asgi_client
 
 BACKENDS = ["sqlite", "postgres"]
 TEMPLATE = "practice_template"
@@ -154,9 +153,8 @@ def runtime(app: Any) -> Runtime:
 
 @pytest.fixture
 async def client(app: Any) -> AsyncIterator[GraphQLClient]:
-    transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 4711))
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-        yield GraphQLClient(http)
+    async with asgi_client(app) as graphql_client:
+        yield graphql_client
 
 
 class StatementCounter:
