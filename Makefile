@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test lint schema bench clean
+.PHONY: run test test-unit lint schema bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ run: $(VENV)/.installed
 ## test: lint, type-check, and run the suite on SQLite and on embedded PostgreSQL
 test: $(VENV)/.installed-test lint
 	$(BIN)/python -m pytest
+
+## test-unit: only the DB-free unit tests (tests/unit): pure functions, seconds
+test-unit: $(VENV)/.installed-test
+	$(BIN)/python -m pytest tests/unit
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

@@ -30,16 +30,3 @@ async def next_value(session: AsyncSession, name: str) -> int:
         .execution_options(**ALL_ROWS)  # a counter is the practice's, whoever's request this is
     )
     return (await session.execute(stmt)).scalar_one()
-
-
-def luhn_check_digit(digits: str) -> int:
-    """The digit that makes `digits + digit` pass the Luhn check (used for MRNs, as NPIs do)."""
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch)
-        if i % 2 == 0:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return (10 - total % 10) % 10

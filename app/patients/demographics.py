@@ -15,10 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit import trail
 from app.authz import Actor
 from app.config import Settings
-from app.counters import luhn_check_digit, next_value
+from app.counters import next_value
 from app.crypto import FieldCipher
 from app.db import get_or_not_found
 from app.errors import DomainError
+from app.identifiers import mrn_for
 from app.patients.errors import PatientErrorCode
 from app.patients.models import (
     Patient,
@@ -156,8 +157,7 @@ async def _find_duplicates(
 
 
 async def _new_mrn(session: AsyncSession) -> str:
-    number = f"{await next_value(session, 'mrn'):07d}"
-    return f"{number}{luhn_check_digit(number)}"
+    return mrn_for(await next_value(session, "mrn"))
 
 
 # demographics ----------------------------------------------------------------------------------

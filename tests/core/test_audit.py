@@ -180,7 +180,7 @@ async def test_reading_a_patient_records_who_what_when_and_from_where(client, ru
     provider = await client.login("provider")
     admin = await client.login("admin")
     front_desk = await client.login("front_desk")
-    patient_id = await create_patient(provider, ssn="123-45-6789")
+    patient_id = (await create_patient(provider, ssn="123-45-6789"))["id"]
     before = utcnow()
     # when
     response = await provider.post(READ_PATIENT, {"id": patient_id})
@@ -256,7 +256,7 @@ async def test_reading_lists_of_patients_records_each_list_of_each_patient(clien
 async def test_an_audit_trail_that_cannot_record_stops_reads_and_writes(client, runtime):
     # given
     provider = await client.login("provider")
-    patient_id = await create_patient(provider, familyName="Hidden")
+    patient_id = (await create_patient(provider, familyName="Hidden"))["id"]
     patients_before = await count_rows(runtime, Patient)
     await refuse_audit_inserts(runtime)
     # when
@@ -477,7 +477,7 @@ async def test_audit_events_come_newest_first_page_by_page_and_each_read_is_audi
 async def test_audit_events_filter_by_patient_actor_time_and_break_glass(client, runtime):
     # given: a provider and a nurse read two patients; the front desk breaks the glass on one
     record = await create_patient_record(client)
-    other_id = await create_patient(await client.login("provider"))
+    other_id = (await create_patient(await client.login("provider")))["id"]
     provider = await client.login("provider")
     nurse = await client.login("nurse")
     front_desk = await client.login("front_desk")

@@ -9,8 +9,8 @@ from app.audit.models import AuditEvent
 from app.db import utcnow
 from app.users.models import RefreshToken, User
 from tests.conftest import make_settings
-from tests.fixtures.auth import REFRESH, app_for, claims_for, sign, unsigned, user_named
-from tests.fixtures.graphql import LOGIN, GraphQLClient, error_codes
+from tests.fixtures.auth import REFRESH, claims_for, sign, unsigned, user_named
+from tests.fixtures.graphql import LOGIN, GraphQLClient, app_for, error_codes
 
 ME = "{ me { username roles } }"
 OTHER_SECRET = "an-attacker-chosen-secret-that-is-long-enough-0123456789"

@@ -6,8 +6,7 @@ import hashlib
 from html.parser import HTMLParser
 
 from tests.conftest import make_settings
-from tests.fixtures.graphql import GraphQLClient
-from tests.fixtures.scheduling import client_with
+from tests.fixtures.graphql import GraphQLClient, app_for
 
 HTML = {"Accept": "text/html"}
 
@@ -58,7 +57,7 @@ async def test_every_asset_is_served_as_pinned_with_its_licence(client: GraphQLC
 
 
 async def test_with_graphiql_off_neither_page_nor_assets_are_served(database_url: str) -> None:
-    async with client_with(make_settings(database_url, graphiql=False)) as client:
+    async with app_for(make_settings(database_url, graphiql=False)) as (client, _):
         page = await client.http.get("/graphql", headers=HTML)
         asset = await client.http.get("/static/graphiql/graphiql-3.8.3/graphiql.min.js")
     assert page.status_code == 404

@@ -7,8 +7,7 @@ from sqlalchemy import text
 
 from app.patients import demographics
 from tests.conftest import count_statements, make_settings
-from tests.fixtures.auth import app_for
-from tests.fixtures.graphql import LOGIN, error_codes
+from tests.fixtures.graphql import LOGIN, app_for, error_codes
 
 ME = "{ me { username } }"
 PATIENT_IDS = "{ patients { edges { node { id } } } }"  # depth 3

@@ -20,9 +20,9 @@ from app.runtime import Runtime
 from app.transaction import commit
 from app.users.models import PatientAccess
 from app.users.service import create_user
-from tests.fixtures.graphql import GraphQLClient
+from tests.fixtures.graphql import GraphQLClient, pk_of
 from tests.fixtures.patients import create_patient_record
-from tests.fixtures.scheduling import book, days_ahead, make_clinic, pk_of
+from tests.fixtures.scheduling import book, days_ahead, make_clinic
 
 INTROSPECT = """
 { __schema { queryType { name } types { name kind

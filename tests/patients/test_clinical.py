@@ -2,7 +2,8 @@
 
 from datetime import datetime, timedelta
 
-from tests.fixtures.patients_data import (
+from tests.fixtures.graphql import gid, pk_of
+from tests.fixtures.patients import (
     ADD_ALLERGY,
     ADD_COVERAGE,
     ADD_PROBLEM,
@@ -13,8 +14,6 @@ from tests.fixtures.patients_data import (
     coverage_input,
     create_note,
     create_patient,
-    global_id,
-    key_of,
     row_counts,
 )
 
@@ -112,7 +111,7 @@ async def test_add_allergy_and_list_it_under_the_patient(client, runtime):
         ({"substance": "   "}, [("REQUIRED", ["substance"])]),
         ({"substance": "s" * 201}, [("INVALID_INPUT", ["substance"])]),
         (
-            {"patientId": global_id("Patient", key_of(patient["id"]) + 99)},
+            {"patientId": gid("Patient", pk_of(patient["id"]) + 99)},
             [("NOT_FOUND", ["patientId"])],
         ),
         ({"patientId": allergy["id"]}, [("NOT_FOUND", ["patientId"])]),
@@ -215,7 +214,7 @@ async def test_resolve_problem(client, settings):
     today = datetime.now(settings.timezone).date().isoformat()
     assert data["resolveProblem"]["problem"]["resolvedDate"] == today
     # when: an id that names no problem
-    for wrong in (global_id("Problem", 999_999), patient["id"]):
+    for wrong in (gid("Problem", 999_999), patient["id"]):
         data = await provider.data(RESOLVE_PROBLEM, input={"problemId": wrong})
         # then
         assert _errors(data["resolveProblem"]) == [("NOT_FOUND", ["problemId"])], wrong
@@ -282,7 +281,7 @@ async def test_add_coverage_refuses_invalid_input_and_writes_nothing(client, run
         ({"payerName": " "}, "REQUIRED", ["payerName"]),
         ({"memberId": ""}, "REQUIRED", ["memberId"]),
         ({"memberId": "m" * 65}, "INVALID_INPUT", ["memberId"]),
-        ({"patientId": global_id("Patient", 999_999)}, "NOT_FOUND", ["patientId"]),
+        ({"patientId": gid("Patient", 999_999)}, "NOT_FOUND", ["patientId"]),
     ]
     for values, code, field in cases:
         # when
@@ -322,7 +321,7 @@ async def test_node_and_nodes_resolve_every_patient_record_type(client):
         assert {k: v for k, v in data["node"].items() if k in wanted} == wanted
     # when: several at once, with ids of nothing among them
     ids = [e["id"] for e in expected]
-    unknown = [global_id("Patient", 999_999), global_id("ClinicalNote", "9" * 12)]
+    unknown = [gid("Patient", 999_999), gid("ClinicalNote", "9" * 12)]
     data = await provider.data(NODES, ids=[unknown[0], *ids, unknown[1]])
     # then: in the order asked, null where nothing is
     assert data["nodes"] == [None, *expected, None]

@@ -12,15 +12,13 @@ from sqlalchemy import text
 
 from app.crypto import FieldCipher
 from app.patients.demographics import ssn_context
-from tests.fixtures.graphql import error_codes
-from tests.fixtures.patients_data import (
+from tests.fixtures.graphql import error_codes, gid, pk_of
+from tests.fixtures.patients import (
     CREATE_PATIENT,
     PATIENT_FIELDS,
     USER_ERRORS,
     add_allergy,
     create_patient,
-    global_id,
-    key_of,
     patient_input,
     patient_row,
     row_count,
@@ -321,7 +319,7 @@ async def test_refused_update_changes_nothing(client, runtime):
         assert row_after.ssn_encrypted == row_before.ssn_encrypted, changes
     assert (await admin.data(PATIENT_SSN, id=patient["id"]))["patient"]["ssn"] == "123-45-6789"
     # when: an id of no patient, or of something else
-    for wrong in (global_id("Patient", key_of(patient["id"]) + 1000), allergy["id"]):
+    for wrong in (gid("Patient", pk_of(patient["id"]) + 1000), allergy["id"]):
         data = await provider.data(UPDATE_PATIENT, input={"id": wrong, "phone": "518-555-0100"})
         # then
         assert data["updatePatient"]["patient"] is None
@@ -360,7 +358,7 @@ async def _stored_ssn(runtime, patient_id):
     async with runtime.sessions() as session:
         result = await session.execute(
             text("SELECT mrn, ssn_encrypted, ssn_last4 FROM patients WHERE id = :id"),
-            {"id": key_of(patient_id)},
+            {"id": pk_of(patient_id)},
         )
         mrn, stored, last4 = result.one()
     return mrn, bytes(stored), last4
@@ -399,7 +397,7 @@ async def test_ssn_ciphertext_copied_to_another_patient_does_not_decrypt(client,
     async with runtime.sessions() as session:
         await session.execute(
             text("UPDATE patients SET ssn_encrypted = :value WHERE id = :id"),
-            {"value": stolen, "id": key_of(target["id"])},
+            {"value": stolen, "id": pk_of(target["id"])},
         )
         await session.commit()
     # then: it does not decrypt under that row
@@ -447,19 +445,19 @@ async def test_patient_by_id_and_null_for_an_unknown_or_wrong_typed_id(client):
     nurse = await client.login("nurse")
     patient = await create_patient(nurse)
     allergy = await add_allergy(nurse, patient["id"])
-    key = key_of(patient["id"])
+    key = pk_of(patient["id"])
     # when
     found = await nurse.data(PATIENT, id=patient["id"])
     # then
     assert found["patient"] == patient
     for wrong in (
-        global_id("Patient", key + 1),
-        global_id("Allergy", key),
+        gid("Patient", key + 1),
+        gid("Allergy", key),
         allergy["id"],
-        global_id("Patient", "abc"),
-        global_id("Patient", "-1"),
-        global_id("Patient", "0"),
-        global_id("Patient", "9" * 12),  # beyond any integer key
+        gid("Patient", "abc"),
+        gid("Patient", "-1"),
+        gid("Patient", "0"),
+        gid("Patient", "9" * 12),  # beyond any integer key
     ):
         # when
         body = await nurse.execute(PATIENT, id=wrong)

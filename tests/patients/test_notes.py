@@ -2,14 +2,14 @@
 
 from datetime import UTC, datetime
 
-from tests.fixtures.patients_data import (
+from tests.fixtures.graphql import gid
+from tests.fixtures.patients import (
     CREATE_NOTE,
     NOTE_FIELDS,
     SIGN_NOTE,
     USER_ERRORS,
     create_note,
     create_patient,
-    global_id,
     row_counts,
     sign_note,
 )
@@ -103,7 +103,7 @@ async def test_addendum_to_a_draft_is_refused(client, runtime):
     # when
     data = await provider.data(ADD_ADDENDUM, input={"noteId": draft["id"], "body": "More."})
     unknown = await provider.data(
-        ADD_ADDENDUM, input={"noteId": global_id("ClinicalNote", 999_999), "body": "More."}
+        ADD_ADDENDUM, input={"noteId": gid("ClinicalNote", 999_999), "body": "More."}
     )
     # then
     assert data["addNoteAddendum"]["note"] is None
@@ -150,7 +150,7 @@ async def test_note_input_is_checked_and_nothing_is_written_when_refused(client,
                 ("INVALID_INPUT", ["title"]),
             ),
             (
-                {"patientId": global_id("Patient", 999_999), "title": "t", "body": "x"},
+                {"patientId": gid("Patient", 999_999), "title": "t", "body": "x"},
                 ("NOT_FOUND", ["patientId"]),
             ),
         )

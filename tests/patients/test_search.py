@@ -3,7 +3,7 @@
 from sqlalchemy import text
 
 from tests.fixtures.graphql import error_codes
-from tests.fixtures.patients_data import create_patient, seed_patients
+from tests.fixtures.patients import create_patient, seed_patients
 
 SEARCH = """
 query Search($search: String, $first: Int, $after: String) {

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from app.audit.models import AuditEvent
 from app.scheduling.models import ExceptionKind
-from tests.fixtures.graphql import error_codes
+from tests.fixtures.graphql import error_codes, gid, pk_of
 from tests.fixtures.scheduling import (
     APPOINTMENT_FIELDS,
     BOOK,
@@ -14,11 +14,9 @@ from tests.fixtures.scheduling import (
     book,
     booking,
     days_ahead,
-    gid,
     make_clinic,
     make_patient,
     parse,
-    pk_of,
     snapshot,
     valid_npi,
 )
@@ -245,7 +243,7 @@ async def test_set_up_twice_is_a_user_error_not_a_crash(runtime, client):
 async def make_patient_over_graphql(desk):
     from tests.fixtures.patients import create_patient
 
-    return await create_patient(desk, email="ada@example.org")
+    return (await create_patient(desk, email="ada@example.org"))["id"]
 
 
 async def test_booking_outside_the_hours_is_refused_and_writes_nothing(runtime, client):

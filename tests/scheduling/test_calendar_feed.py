@@ -9,8 +9,8 @@ from icalendar import Calendar
 from sqlalchemy import select
 
 from app.audit.models import AuditEvent
-from tests.fixtures.graphql import error_codes
-from tests.fixtures.scheduling import book, days_ahead, make_clinic, make_patient, parse, pk_of
+from tests.fixtures.graphql import error_codes, pk_of
+from tests.fixtures.scheduling import book, days_ahead, make_clinic, make_patient, parse
 
 FEED_PATHS = "{ providers { id name calendarFeedPath } }"
 CANCEL = """

@@ -9,7 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from app.scheduling.models import HELD_STATUSES, Appointment
-from tests.fixtures.graphql import GraphQLClient
+from tests.fixtures.graphql import GraphQLClient, pk_of
 from tests.fixtures.scheduling import (
     BOOK,
     book,
@@ -17,7 +17,6 @@ from tests.fixtures.scheduling import (
     days_ahead,
     make_clinic,
     make_patient,
-    pk_of,
     rows,
     runtime_for,
 )

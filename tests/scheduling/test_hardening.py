@@ -12,6 +12,7 @@ from app.scheduling.models import (
     WaitlistEntry,
     WaitlistStatus,
 )
+from tests.fixtures.graphql import pk_of
 from tests.fixtures.scheduling import (
     APPOINTMENT_FIELDS,
     BOOK,
@@ -20,7 +21,6 @@ from tests.fixtures.scheduling import (
     days_ahead,
     make_clinic,
     make_patient,
-    pk_of,
     rows,
     snapshot,
 )

@@ -4,6 +4,7 @@ series, skipping conflicts, and changes to one occurrence or the rest of the ser
 from datetime import UTC, timedelta
 
 from app.scheduling.models import Appointment, AppointmentStatus, ExceptionKind
+from tests.fixtures.graphql import pk_of
 from tests.fixtures.scheduling import (
     APPOINTMENT_FIELDS,
     add_exception,
@@ -13,7 +14,6 @@ from tests.fixtures.scheduling import (
     make_patient,
     next_changes,
     parse,
-    pk_of,
     rows,
     snapshot,
 )

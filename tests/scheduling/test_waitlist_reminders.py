@@ -16,16 +16,14 @@ from app.outbox import worker
 from app.outbox.models import MessageKind, MessageStatus, OutboxMessage
 from app.scheduling.models import ExceptionKind, WaitlistEntry, WaitlistStatus
 from tests.conftest import make_settings
+from tests.fixtures.graphql import app_for, gid, pk_of
 from tests.fixtures.scheduling import (
     add_exception,
     book,
-    client_with,
     days_ahead,
-    gid,
     make_clinic,
     make_patient,
     parse,
-    pk_of,
     rows,
     snapshot,
 )
@@ -196,7 +194,7 @@ async def test_booking_queues_a_reminder_lead_hours_before(database_url, runtime
     day = days_ahead(clinic, 5)
     _, patient = await make_patient(runtime, email="remind.me@example.org", given_name="Ada")
     _, no_email = await make_patient(runtime, email=None)
-    async with client_with(make_settings(database_url, reminder_lead_hours=48)) as client:
+    async with app_for(make_settings(database_url, reminder_lead_hours=48)) as (client, _):
         desk = await client.login("front_desk")
         # when two visits are booked, one for a patient without an email address
         visit = await book(desk, clinic, patient, clinic.at(day, 10), reason=CLINICAL_REASON)
