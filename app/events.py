@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 logger = logging.getLogger("practice.events")
 
 CHANNEL = "practice_events"
-_PENDING = "events_pending"
+PENDING_KEY = "events_pending"
 _BUS = "event_bus"
 
 
@@ -107,16 +107,12 @@ class EventBus:
 
 def publish(session: AsyncSession, topic: str, payload: dict[str, Any]) -> None:
     """Queue an event for after this session's commit (dropped if it rolls back)."""
-    session.info.setdefault(_PENDING, []).append(Event(topic, payload))
-
-
-def discard(session: AsyncSession) -> None:
-    session.info.pop(_PENDING, None)
+    session.info.setdefault(PENDING_KEY, []).append(Event(topic, payload))
 
 
 async def send_before_commit(session: AsyncSession) -> list[Event]:
     """PostgreSQL: NOTIFY inside the transaction. Returns what SQLite must deliver after it."""
-    events: list[Event] = session.info.pop(_PENDING, [])
+    events: list[Event] = session.info.pop(PENDING_KEY, [])
     if not events or session.get_bind().dialect.name != "postgresql":
         return events
     for event in events:
