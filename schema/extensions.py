@@ -88,12 +88,18 @@ class MaskUnexpectedErrors(SchemaExtension):
 
     def on_operation(self) -> Iterator[None]:
         yield
-        result = self.execution_context.result
+        self._shape(self.execution_context.result)
+
+    def on_stream_result(self, result: Any) -> Iterator[None]:
+        """Over WebSocket a result leaves as soon as it is yielded, before the operation ends."""
+        self._shape(result)
+        yield
+
+    def _shape(self, result: Any) -> None:
         errors = getattr(result, "errors", None)
-        if not errors:
-            return
-        request_id = self.execution_context.context.op.request_id
-        result.errors = [shape_error(error, request_id) for error in errors]  # type: ignore[union-attr]
+        if errors:
+            request_id = self.execution_context.context.op.request_id
+            result.errors = [shape_error(error, request_id) for error in errors]
 
 
 def error_code(error: GraphQLError) -> str:

@@ -161,3 +161,21 @@ async def test_a_refused_subscription_is_audited_before_its_error_leaves(runtime
     await stream.aclose()
     assert [e.extensions["code"] for e in refusal.errors] == ["FORBIDDEN"]
     assert denied == [("read", "appointment", "denied")]
+
+
+async def test_an_unexpected_error_over_a_websocket_leaves_masked(runtime, client, monkeypatch):
+    # given a query that fails unexpectedly, with patient data in its message
+    async def fails(session, user_id):
+        raise RuntimeError("Jane Roe, 123-45-6789")
+
+    monkeypatch.setattr(user_schema, "get_user", fails)
+    nurse = await client.login("nurse")
+    context = websocket_context(runtime, nurse.token, "masked-0001")
+    # when it runs over a WebSocket
+    stream = await create_schema(runtime.settings).stream(ME, context_value=context)
+    result = await anext(stream)
+    await stream.aclose()
+    # then what is handed to the transport says no more than that, and which request it was
+    [error] = result.errors
+    assert error.message == "Internal server error."
+    assert error.extensions == {"code": "INTERNAL_SERVER_ERROR", "requestId": "masked-0001"}
