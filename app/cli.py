@@ -61,14 +61,14 @@ def cmd_seed(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_create_user(settings: Settings, args: argparse.Namespace) -> int:
     from app.authz import SYSTEM
     from app.errors import DomainError
-    from app.transaction import commit
+    from app.transaction import unit_of_work
     from app.users.service import create_user
 
     password = args.password or getpass.getpass("password: ")
 
     async def work(runtime: Any) -> int:
-        async with runtime.sessions() as session:
-            try:
+        try:
+            async with unit_of_work(runtime.sessions) as session:
                 user = await create_user(
                     session,
                     SYSTEM,
@@ -78,10 +78,9 @@ def cmd_create_user(settings: Settings, args: argparse.Namespace) -> int:
                     full_name=args.full_name or args.username,
                     roles=args.role,
                 )
-            except DomainError as error:
-                print(f"{error.code}: {error.message}", file=sys.stderr)
-                return 1
-            await commit(session)
+        except DomainError as error:
+            print(f"{error.code}: {error.message}", file=sys.stderr)
+            return 1
         print(f"created {user.username} with roles {', '.join(user.role_names)}")
         return 0
 
@@ -97,7 +96,7 @@ def cmd_audit_verify(settings: Settings, args: argparse.Namespace) -> int:
         anchor = (int(seq), digest)
 
     async def work(runtime: Any) -> int:
-        async with runtime.sessions() as session:
+        async with runtime.reads() as session:
             report = await trail.verify(session, anchor)
         if report.ok:
             print(f"OK: {report.checked} audit events, chain intact")

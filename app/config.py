@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     environment: Literal["development", "test", "production"] = "development"
     database_url: str = f"sqlite+aiosqlite:///{PROJECT_ROOT / 'var' / 'practice.db'}"
     database_echo: bool = False
+    # How long a SQLite writer waits for the write lock before "database is locked".
+    sqlite_busy_timeout_ms: int = 15_000
     host: str = "127.0.0.1"
     port: int = 8000
 

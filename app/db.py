@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar, TypeVar
 
 from sqlalchemy import DateTime, Enum, MetaData, event
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -129,21 +129,37 @@ def _refuse_text_that_does_not_fit(session: Session, _context: Any, _instances: 
 
 
 def create_engine(settings: Settings, **kwargs: Any) -> AsyncEngine:
+    """The engine of write transactions; `read_only(engine)` gives its read-only view."""
     # hide_parameters: statement values (patient data) never appear in exception messages
     engine = create_async_engine(
         settings.database_url, echo=settings.database_echo, hide_parameters=True, **kwargs
     )
     if engine.dialect.name == "sqlite":
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, settings.sqlite_busy_timeout_ms)
     return engine
 
 
-def _configure_sqlite(engine: AsyncEngine) -> None:
-    """WAL, foreign keys, a busy timeout, and BEGIN IMMEDIATE.
+_READ_ONLY = "practice_read_only"  # an execution option, and a key of Connection.info
+
+
+def read_only(engine: AsyncEngine) -> AsyncEngine:
+    """The engine (same pool) for sessions that only read.
+
+    On SQLite their transactions BEGIN deferred and never take the write lock: in WAL mode they
+    read a snapshot beside the one writer. On both databases a write in one of them fails,
+    rather than being rolled back unseen with the read.
+    """
+    if engine.dialect.name == "sqlite":
+        return engine.execution_options(**{_READ_ONLY: True})
+    return engine.execution_options(postgresql_readonly=True)
+
+
+def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
+    """WAL, foreign keys, a busy timeout; BEGIN IMMEDIATE for writes, deferred BEGIN for reads.
 
     A deferred SQLite transaction that later writes fails with SQLITE_BUSY whatever the timeout;
     taking the write lock up front serializes writers instead (and with them check-then-insert
-    races such as booking a slot).
+    races such as booking a slot). Reads never write, so they take no lock at all.
     """
 
     @event.listens_for(engine.sync_engine, "connect")
@@ -154,13 +170,20 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
-    def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    def _on_begin(connection: Connection) -> None:
+        read_only = bool(connection.get_execution_options().get(_READ_ONLY, False))
+        # One pool serves both kinds of session: switch query_only only when the kind changes.
+        if connection.info.get(_READ_ONLY, False) != read_only:
+            cursor = connection.connection.cursor()
+            cursor.execute(f"PRAGMA query_only={int(read_only)}")
+            cursor.close()
+            connection.info[_READ_ONLY] = read_only
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def _lower(value: str | None) -> str | None:

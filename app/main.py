@@ -35,7 +35,7 @@ from app.config import Settings
 from app.db import utcnow
 from app.runtime import Runtime
 from app.scheduling.feed import calendar_feed
-from app.transaction import commit
+from app.transaction import commit_reads
 from schema import create_schema
 from schema.context import Context
 from schema.extensions import shape_error
@@ -250,14 +250,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     async def calendar(request: Request) -> Response:
         """A provider's iCalendar feed; the secret token in the URL is the only credential."""
-        async with runtime.sessions() as session:
+        async with runtime.reads() as session:
             feed = await calendar_feed(
                 session,
                 request.path_params["provider_id"],
                 request.query_params.get("token", ""),
                 request.client.host if request.client else None,
             )
-            await commit(session)
+        await commit_reads(session, runtime.sessions)
         if feed is None:
             return PlainTextResponse("Not found", status_code=404)
         return Response(

@@ -6,19 +6,24 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+import app.transaction  # noqa: F401  (its listener refuses commits that leave work behind)
 from app.auth import Authenticator
 from app.authz import Authorizer
 from app.config import Settings
-from app.db import create_engine, create_sessionmaker
+from app.db import create_engine, create_sessionmaker, read_only
 from app.events import SETTINGS_KEY
 from app.live import EventBus, bus_info
 
 
 @dataclass
 class Runtime:
+    """`sessions` write (on SQLite they BEGIN IMMEDIATE) and commit through
+    `app.transaction.unit_of_work`; `reads` only read, and never commit."""
+
     settings: Settings
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
+    reads: async_sessionmaker[AsyncSession]
     authorizer: Authorizer
     authenticator: Authenticator
     bus: EventBus
@@ -32,6 +37,7 @@ class Runtime:
             settings=settings,
             engine=engine,
             sessions=create_sessionmaker(engine, info={**bus_info(bus), SETTINGS_KEY: settings}),
+            reads=create_sessionmaker(read_only(engine)),
             authorizer=Authorizer(),
             authenticator=Authenticator(settings),
             bus=bus,

@@ -27,7 +27,7 @@ from app.patients.models import (
 )
 from app.runtime import Runtime
 from app.scheduling.demo import seed_schedule
-from app.transaction import commit
+from app.transaction import unit_of_work
 from app.users.models import User
 from app.users.service import create_user
 
@@ -117,8 +117,8 @@ async def seed_demo(runtime: Runtime) -> SeedReport:
     actor = Actor(user_id=None, username="seed", roles=("system",))
     accounts = [(role, DEMO_NAMES[role], role) for role in STAFF_ROLES]
     accounts += [(username, name, "provider") for username, name in EXTRA_PROVIDERS.items()]
-    async with runtime.sessions() as session:
-        users_created = 0
+    users_created = 0
+    async with unit_of_work(runtime.sessions) as session:
         for username, full_name, role in accounts:
             if await session.scalar(select(User.id).where(User.username == username)):
                 continue
@@ -133,9 +133,9 @@ async def seed_demo(runtime: Runtime) -> SeedReport:
                 allow_weak_password=True,
             )
             users_created += 1
-        await commit(session)
 
-        patients_created = 0
+    patients_created = 0
+    async with unit_of_work(runtime.sessions) as session:
         if not await session.scalar(select(func.count()).select_from(Patient)):
             provider = await session.scalar(select(User).where(User.username == "provider"))
             assert provider is not None
@@ -143,11 +143,10 @@ async def seed_demo(runtime: Runtime) -> SeedReport:
             for index in range(PATIENT_COUNT):
                 await _seed_patient(session, runtime, actor, author, index)
             patients_created = PATIENT_COUNT
-            await commit(session)
 
+    async with unit_of_work(runtime.sessions) as session:
         patient_ids = list((await session.scalars(select(Patient.id).order_by(Patient.id))).all())
         appointments = await seed_schedule(session, actor, patient_ids)
-        await commit(session)
     return SeedReport(users_created, patients_created, appointments)
 
 

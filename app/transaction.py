@@ -1,19 +1,59 @@
-"""Committing a unit of work: its domain events are handled, its audit events join the chain,
-and its live updates go out.
+"""The unit of work: every writer commits through `unit_of_work`: its domain events are handled,
+its audit events join the chain and its live updates go out, or none of it happens.
 
-Every writer commits through `commit`, so no write lands without its audit trail and no event
-is published for a write that did not land.
+Work waiting on a session for its commit lives in `session.info` under the keys of
+`PENDING_BUFFERS`. A commit that would leave any of them behind (a bare `session.commit()`)
+fails instead of silently dropping audit events or domain events.
 """
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 
 from app import events, live
 from app.audit import trail
 
+# session.info key -> what waits there for the commit. `_commit` empties each one.
+PENDING_BUFFERS: dict[str, str] = {
+    events.PENDING_KEY: "domain events",
+    trail.PENDING_KEY: "audit events",
+    live.PENDING_KEY: "live updates",
+}
 
-async def commit(session: AsyncSession) -> None:
+
+class UncommittedWork(RuntimeError):
+    """A session was committed around the unit of work, with work still waiting on it."""
+
+
+@asynccontextmanager
+async def unit_of_work(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """A write session whose work commits when the block ends, or all rolls back if it raises."""
+    async with sessions() as session:
+        try:
+            yield session
+        except BaseException:
+            await _rollback(session)
+            raise
+        await _commit(session)
+
+
+async def commit_reads(session: AsyncSession, sessions: async_sessionmaker[AsyncSession]) -> None:
+    """Commit what a read session buffered (its reads' audit events, a guard's refusals) in a
+    short write transaction of its own: read sessions never commit, nor hold the write lock."""
+    buffered = {key: session.info.pop(key) for key in PENDING_BUFFERS if session.info.get(key)}
+    if not buffered:
+        return
+    async with unit_of_work(sessions) as writer:
+        writer.info.update(buffered)
+
+
+async def _commit(session: AsyncSession) -> None:
+    # Handlers first: whatever they write and record joins this same transaction and chain.
     await events.dispatch(session)
     await trail.flush(session)
     deliver_locally = await live.send_before_commit(session)
@@ -21,7 +61,19 @@ async def commit(session: AsyncSession) -> None:
     live.deliver_after_commit(session, deliver_locally)
 
 
-async def rollback(session: AsyncSession) -> None:
+async def _rollback(session: AsyncSession) -> None:
     await session.rollback()
-    events.discard(session)
-    live.discard(session)
+    for key in PENDING_BUFFERS:
+        session.info.pop(key, None)
+
+
+@event.listens_for(Session, "before_commit")
+def _refuse_to_leave_work_behind(session: Session) -> None:
+    if session.in_nested_transaction():  # releasing a savepoint commits nothing yet
+        return
+    waiting = [what for key, what in PENDING_BUFFERS.items() if session.info.get(key)]
+    if waiting:
+        raise UncommittedWork(
+            f"commit with {' and '.join(waiting)} not yet sent: commit through "
+            "app.transaction.unit_of_work"
+        )

@@ -20,7 +20,6 @@ from starlette.requests import HTTPConnection
 from strawberry.dataloader import DataLoader
 
 from app import transaction
-from app.audit import trail
 from app.authz import Actor, act_as
 from app.runtime import Runtime
 
@@ -51,9 +50,12 @@ class Context:
 
 
 class Operation:
-    """One GraphQL operation: its request id, its session (used by one task at a time) and loaders.
+    """One GraphQL operation: its request id, its read session (used by one task at a time),
+    its loaders, and a write session per `transaction()`.
 
-    Sibling fields resolve as concurrent tasks; they take turns on the session through `db()`.
+    Sibling fields resolve as concurrent tasks; they take turns on the read session through
+    `db()`. Reads never commit: what they record in the audit trail is committed by `finish`
+    (or `renew`) in a short write transaction of its own.
     """
 
     def __init__(self, context: Context) -> None:
@@ -62,15 +64,15 @@ class Operation:
         self.request_id: str = state.get("request_id") or uuid.uuid4().hex
         actor = context.actor
         self.actor: Actor | None = actor.for_request(self.request_id) if actor else None
-        self._session: AsyncSession | None = None
+        self._reads: AsyncSession | None = None
         self._lock = asyncio.Lock()
         self._loaders: dict[Any, DataLoader[Any, Any]] = {}
 
     @property
-    def session(self) -> AsyncSession:
-        if self._session is None:
-            self._session = act_as(self.context.runtime.sessions(), self.actor)
-        return self._session
+    def read_session(self) -> AsyncSession:
+        if self._reads is None:
+            self._reads = act_as(self.context.runtime.reads(), self.actor)
+        return self._reads
 
     @property
     def staff(self) -> Actor:
@@ -81,21 +83,18 @@ class Operation:
     @asynccontextmanager
     async def db(self) -> AsyncIterator[AsyncSession]:
         async with self._lock:
-            yield self.session
+            yield self.read_session
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """A mutation's unit of work: commits with its audit events, or rolls all of it back."""
+        """A mutation's unit of work: commits with its audit events, or rolls all of it back.
+
+        The operation starts afresh first: an open SQLite read keeps the snapshot it began
+        with, and the reads after this write must see it."""
         async with self._lock:
-            session = self.session
-            point = trail.mark(session)
-            try:
-                yield session
-                await transaction.commit(session)
-            except BaseException:
-                await transaction.rollback(session)
-                trail.rollback_to(session, point)
-                raise
+            await self._renew_unlocked()
+            async with transaction.unit_of_work(self.context.runtime.sessions) as session:
+                yield act_as(session, self.actor)
 
     def loader(self, key: Any, load_fn: Callable[[list[Any]], Any]) -> DataLoader[Any, Any]:
         if key not in self._loaders:
@@ -104,10 +103,9 @@ class Operation:
 
     async def renew(self) -> None:
         """Start afresh within a long operation (each event of a subscription): commit what was
-        read so far, then a new session and new loaders, so nothing stale is served."""
+        read so far, then a new read session and new loaders, so nothing stale is served."""
         async with self._lock:
-            await self._finish_unlocked()
-            self._loaders.clear()
+            await self._renew_unlocked()
 
     async def finish(self) -> None:
         """Commit what reads recorded in the audit trail; the response may not leave without it.
@@ -116,19 +114,24 @@ class Operation:
         async with self._lock:
             await self._finish_unlocked()
 
+    async def abandon(self) -> None:
+        """Let go of the read session without committing: nothing more leaves (the client went
+        away). Left open, it would keep its connection until the garbage collector came by."""
+        async with self._lock:
+            reads, self._reads = self._reads, None
+            if reads is not None:
+                await reads.close()
+
+    async def _renew_unlocked(self) -> None:
+        await self._finish_unlocked()
+        self._loaders.clear()
+
     async def _finish_unlocked(self) -> None:
-        if self._session is None:
+        if self._reads is None:
             return
-        session, self._session = self._session, None
-        try:
-            try:
-                await transaction.commit(session)
-            except Exception:
-                # A failed statement may have spoilt the transaction: keep the audit events anyway.
-                await session.rollback()
-                await transaction.commit(session)
-        finally:
-            await session.close()
+        reads, self._reads = self._reads, None
+        await reads.close()
+        await transaction.commit_reads(reads, self.context.runtime.sessions)
 
 
 _operation: ContextVar[Operation] = ContextVar("operation")

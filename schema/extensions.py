@@ -42,22 +42,40 @@ class OperationScope(SchemaExtension):
     """Opens the operation's state and, at the end, commits the audit events its reads recorded.
 
     If that commit fails the data does not leave: an unaudited read of patient data is refused.
-    List it last, so that it finishes before the masking extension looks at the result.
+    A streamed result (over WebSocket: a query's, each event of a subscription) leaves as soon
+    as it is yielded, so its reads are committed before that. List this extension last, so that
+    it finishes before the masking extension looks at the result.
     """
 
     async def on_operation(self) -> AsyncIterator[None]:
         context: Context = self.execution_context.context
         begin_operation(context)
         operation = context.op
-        yield
+        try:
+            yield
+        except BaseException:  # cancelled, or its stream closed: nothing more leaves
+            await operation.abandon()
+            raise
         try:
             await operation.finish()
         except Exception as exc:
-            logger.exception("audit commit failed request_id=%s", operation.request_id)
-            result = self.execution_context.result
-            if result is not None:
-                result.data = None
-                result.errors = [GraphQLError("Audit trail unavailable.", original_error=exc)]
+            _refuse(self.execution_context.result, exc, operation.request_id)
+
+    async def on_stream_result(self, result: Any) -> AsyncIterator[None]:
+        operation = self.execution_context.context.op
+        try:
+            await operation.renew()
+        except Exception as exc:
+            _refuse(result, exc, operation.request_id)
+        yield
+
+
+def _refuse(result: Any, exc: Exception, request_id: str) -> None:
+    logger.exception("audit commit failed request_id=%s", request_id, exc_info=exc)
+    if result is not None:
+        result.data = None
+        error = GraphQLError("Audit trail unavailable.", original_error=exc)
+        result.errors = [shape_error(error, request_id)]
 
 
 class MaskUnexpectedErrors(SchemaExtension):
@@ -70,12 +88,18 @@ class MaskUnexpectedErrors(SchemaExtension):
 
     def on_operation(self) -> Iterator[None]:
         yield
-        result = self.execution_context.result
+        self._shape(self.execution_context.result)
+
+    def on_stream_result(self, result: Any) -> Iterator[None]:
+        """Over WebSocket a result leaves as soon as it is yielded, before the operation ends."""
+        self._shape(result)
+        yield
+
+    def _shape(self, result: Any) -> None:
         errors = getattr(result, "errors", None)
-        if not errors:
-            return
-        request_id = self.execution_context.context.op.request_id
-        result.errors = [shape_error(error, request_id) for error in errors]  # type: ignore[union-attr]
+        if errors:
+            request_id = self.execution_context.context.op.request_id
+            result.errors = [shape_error(error, request_id) for error in errors]
 
 
 def error_code(error: GraphQLError) -> str:

@@ -91,7 +91,7 @@ class Can(BasePermission):
     def refuse(self, source: Any, info: Info[Context, Any]) -> NoReturn:
         op = info.context.op
         trail.record(
-            op.session,
+            op.read_session,
             op.staff,
             self.action,
             self.audit_type,

@@ -51,11 +51,11 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
 
 async def _seed_staff(settings: Settings) -> None:
     from app.authz import STAFF_ROLES, SYSTEM
-    from app.transaction import commit
+    from app.transaction import unit_of_work
     from app.users.service import create_user
 
     runtime = Runtime.build(settings)
-    async with runtime.sessions() as session:
+    async with unit_of_work(runtime.sessions) as session:
         for role in STAFF_ROLES:
             await create_user(
                 session,
@@ -67,7 +67,6 @@ async def _seed_staff(settings: Settings) -> None:
                 roles=[role],
                 allow_weak_password=True,
             )
-        await commit(session)
     await runtime.close()
 
 

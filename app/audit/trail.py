@@ -25,7 +25,7 @@ from app.db import utcnow
 T = TypeVar("T")
 M = TypeVar("M")
 GENESIS_HASH = "0" * 64
-_PENDING = "audit_pending"
+PENDING_KEY = "audit_pending"
 _CHAIN_LOCK_KEY = 7_215_003  # arbitrary, fixed: the advisory lock guarding the chain's head
 
 HASHED_FIELDS = (
@@ -75,7 +75,7 @@ def record(
         "break_glass": break_glass,
         "detail": None if detail is None else json.dumps(detail, sort_keys=True),
     }
-    pending: dict[tuple[Any, ...], dict[str, Any]] = session.info.setdefault(_PENDING, {})
+    pending: dict[tuple[Any, ...], dict[str, Any]] = session.info.setdefault(PENDING_KEY, {})
     key = (action, resource_type, event["resource_id"], patient_id, outcome, break_glass)
     if action == "read":
         pending.setdefault(key, event)
@@ -128,17 +128,6 @@ async def add_created(
     return row
 
 
-def mark(session: AsyncSession) -> int:
-    """A point to roll the buffer back to when the transaction that follows rolls back."""
-    return len(session.info.get(_PENDING, {}))
-
-
-def rollback_to(session: AsyncSession, point: int) -> None:
-    pending: dict[tuple[Any, ...], dict[str, Any]] = session.info.get(_PENDING, {})
-    for key in list(pending)[point:]:
-        del pending[key]
-
-
 def event_hash(values: dict[str, Any]) -> str:
     canonical = {name: values[name] for name in HASHED_FIELDS}
     occurred_at = canonical["occurred_at"]
@@ -150,7 +139,7 @@ def event_hash(values: dict[str, Any]) -> str:
 
 async def flush(session: AsyncSession) -> int:
     """Append the buffered events to the chain in one statement; returns how many."""
-    pending: dict[tuple[Any, ...], dict[str, Any]] = session.info.get(_PENDING, {})
+    pending: dict[tuple[Any, ...], dict[str, Any]] = session.info.get(PENDING_KEY, {})
     if not pending:
         return 0
     if session.get_bind().dialect.name == "postgresql":

@@ -26,12 +26,12 @@ from email.message import EmailMessage
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app import transaction
 from app.audit import trail
 from app.authz import Actor
 from app.config import Settings
 from app.db import utcnow
 from app.outbox.models import MessageKind, MessageStatus, OutboxMessage
+from app.transaction import unit_of_work
 
 logger = logging.getLogger("practice.worker")
 
@@ -97,7 +97,7 @@ async def _claim_one(sessions: async_sessionmaker[AsyncSession], now: datetime) 
         OutboxMessage.due_at <= now,
         or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now),
     )
-    async with sessions() as session:
+    async with unit_of_work(sessions) as session:
         message_id = await session.scalar(
             select(OutboxMessage.id)
             .where(*due)
@@ -106,7 +106,6 @@ async def _claim_one(sessions: async_sessionmaker[AsyncSession], now: datetime) 
             .with_for_update(skip_locked=True)
         )
         if message_id is None:
-            await session.rollback()
             return None
         claimed = await session.execute(
             update(OutboxMessage)
@@ -124,7 +123,6 @@ async def _claim_one(sessions: async_sessionmaker[AsyncSession], now: datetime) 
             .execution_options(synchronize_session=False)
         )
         row = claimed.first()
-        await session.commit()
     return None if row is None else Claimed(*row)
 
 
@@ -182,7 +180,7 @@ async def _mark(
     disclosed: bool,
 ) -> None:
     """Record the outcome, if the claim is still ours; a sent message's disclosure regardless."""
-    async with sessions() as session:
+    async with unit_of_work(sessions) as session:
         result = await session.execute(
             update(OutboxMessage)
             .where(
@@ -209,7 +207,6 @@ async def _mark(
                 patient_id=message.patient_id,
                 detail={"kind": str(message.kind), "channel": "email"},
             )
-        await transaction.commit(session)
 
 
 async def _deliver(

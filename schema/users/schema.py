@@ -9,7 +9,6 @@ import strawberry
 from strawberry.types import Info
 
 from app.auth import AuthResult
-from app.transaction import commit
 from app.users.service import get_user
 from schema.context import Context
 from schema.errors import UserError, run_public_mutation, to_user_errors
@@ -70,9 +69,8 @@ class Me:
 async def _authenticate(info: Info[Context, Any], attempt: Any) -> AuthPayload:
     """Sign-in writes (failed-attempt counts, audit) are kept whatever the outcome."""
     op = info.context.op
-    async with op.db() as session:
+    async with op.transaction() as session:
         result: AuthResult = await attempt(session, info.context.ip, op.request_id)
-        await commit(session)
     if result.tokens is None:
         assert result.error is not None
         return AuthPayload(

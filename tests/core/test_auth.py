@@ -7,6 +7,7 @@ from sqlalchemy import select, update
 
 from app.audit.models import AuditEvent
 from app.db import utcnow
+from app.transaction import unit_of_work
 from app.users.models import RefreshToken, User
 from tests.conftest import make_settings
 from tests.fixtures.auth import REFRESH, claims_for, sign, unsigned, user_named
@@ -75,9 +76,8 @@ async def test_unknown_user_gets_the_same_answer_as_a_wrong_password(client):
 
 async def test_inactive_user_cannot_log_in(client, runtime):
     # given
-    async with runtime.sessions() as session:
+    async with unit_of_work(runtime.sessions) as session:
         await session.execute(update(User).where(User.username == "nurse").values(is_active=False))
-        await session.commit()
     # when
     payload = await _login(client, "nurse", "demo")
     # then
@@ -124,13 +124,12 @@ async def test_lockout_expires(client, runtime):
     for _ in range(5):
         await _login(client, "nurse", "wrong")
     assert _codes(await _login(client, "nurse", "demo")) == ["ACCOUNT_LOCKED"]
-    async with runtime.sessions() as session:
+    async with unit_of_work(runtime.sessions) as session:
         await session.execute(
             update(User)
             .where(User.username == "nurse")
             .values(locked_until=utcnow() - timedelta(seconds=1))
         )
-        await session.commit()
     # when
     one_more_mistake = await _login(client, "nurse", "wrong")
     payload = await _login(client, "nurse", "demo")
@@ -224,11 +223,10 @@ async def test_one_refresh_token_presented_twice_at_once_is_rotated_once(client)
 async def test_refresh_after_the_idle_timeout_fails(client, runtime):
     # given a session idle longer than settings.refresh_token_idle_minutes
     first = await _login(client)
-    async with runtime.sessions() as session:
+    async with unit_of_work(runtime.sessions) as session:
         await session.execute(
             update(RefreshToken).values(expires_at=utcnow() - timedelta(seconds=1))
         )
-        await session.commit()
     # when
     payload = await _refresh(client, first["refreshToken"])
     # then

@@ -17,7 +17,7 @@ from strawberry.relay import GlobalID
 
 from app.authz import SYSTEM
 from app.runtime import Runtime
-from app.transaction import commit
+from app.transaction import unit_of_work
 from app.users.models import PatientAccess
 from app.users.service import create_user
 from tests.fixtures.graphql import GraphQLClient, pk_of
@@ -102,7 +102,7 @@ def _literal(value: Any) -> str:
 
 
 async def _patient_login(runtime: Runtime, client: GraphQLClient, patient_pk: int) -> GraphQLClient:
-    async with runtime.sessions() as session:
+    async with unit_of_work(runtime.sessions) as session:
         user = await create_user(
             session,
             SYSTEM,
@@ -114,7 +114,6 @@ async def _patient_login(runtime: Runtime, client: GraphQLClient, patient_pk: in
             allow_weak_password=True,
         )
         session.add(PatientAccess(user_id=user.id, patient_id=patient_pk))
-        await commit(session)
     return await client.login("portal.a")
 
 

@@ -19,7 +19,7 @@ from app.audit import trail
 from app.audit.models import AuditEvent
 from app.outbox import worker
 from app.outbox.models import MessageKind, MessageStatus, OutboxMessage
-from app.transaction import commit
+from app.transaction import unit_of_work
 from tests.conftest import make_settings
 from tests.fixtures.scheduling import make_patient
 from tests.fixtures.server import free_port
@@ -88,7 +88,7 @@ def settings_for(database_url, port, **overrides):
 
 
 async def add_message(runtime, recipient, patient_id=None, **fields):
-    async with runtime.sessions() as session:
+    async with unit_of_work(runtime.sessions) as session:
         message = OutboxMessage(
             kind=MessageKind.APPOINTMENT_REMINDER,
             status=MessageStatus.PENDING,
@@ -101,8 +101,7 @@ async def add_message(runtime, recipient, patient_id=None, **fields):
             **fields,
         )
         session.add(message)
-        await commit(session)
-        return message.id
+    return message.id
 
 
 async def message(runtime, message_id):
@@ -225,11 +224,10 @@ async def test_a_lost_claim_is_not_overwritten(runtime, database_url, inbox, smt
     message_id = await add_message(runtime, "ada@example.org")
     claimed = await worker._claim_one(runtime.sessions, NOW)
     assert claimed is not None and claimed.attempts == 1
-    async with runtime.sessions() as session:
+    async with unit_of_work(runtime.sessions) as session:
         await session.execute(
             update(OutboxMessage).where(OutboxMessage.id == message_id).values(attempts=2)
         )
-        await commit(session)
     # when this worker finishes sending it
     caplog.set_level(logging.WARNING, logger="practice.worker")
     outcome = await worker._deliver(

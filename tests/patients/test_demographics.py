@@ -12,6 +12,7 @@ from sqlalchemy import text
 
 from app.crypto import FieldCipher
 from app.patients.demographics import ssn_context
+from app.transaction import unit_of_work
 from tests.fixtures.graphql import error_codes, gid, pk_of
 from tests.fixtures.patients import (
     CREATE_PATIENT,
@@ -394,12 +395,11 @@ async def test_ssn_ciphertext_copied_to_another_patient_does_not_decrypt(client,
     target = await create_patient(front_desk, familyName="Okafor", ssn="219-09-9999")
     _, stolen, _ = await _stored_ssn(runtime, victim["id"])
     # when: someone with database access copies the ciphertext onto another row
-    async with runtime.sessions() as session:
+    async with unit_of_work(runtime.sessions) as session:
         await session.execute(
             text("UPDATE patients SET ssn_encrypted = :value WHERE id = :id"),
             {"value": stolen, "id": pk_of(target["id"])},
         )
-        await session.commit()
     # then: it does not decrypt under that row
     target_mrn, copied, _ = await _stored_ssn(runtime, target["id"])
     assert copied == stolen

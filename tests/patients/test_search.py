@@ -2,6 +2,7 @@
 
 from sqlalchemy import text
 
+from app.transaction import unit_of_work
 from tests.fixtures.graphql import error_codes
 from tests.fixtures.patients import create_patient, seed_patients
 
@@ -218,9 +219,8 @@ async def test_nested_lists_load_without_n_plus_1(client, runtime, statements):
 async def test_an_mrn_that_reads_like_a_date_is_searched_as_an_mrn(client, runtime):
     # given: the MRN counter where the next MRN is 19840305 (also a date in basic ISO form)
     front_desk = await client.login("front_desk")
-    async with runtime.sessions() as session:
+    async with unit_of_work(runtime.sessions) as session:
         await session.execute(text("UPDATE counters SET value = 1984029 WHERE name = 'mrn'"))
-        await session.commit()
     patient = await create_patient(front_desk, birthDate="1990-01-01")
     await create_patient(front_desk, familyName="Okafor", birthDate="1984-03-05")
     assert patient["mrn"] == "19840305"
