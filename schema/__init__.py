@@ -2,47 +2,35 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry import relay
 from strawberry.extensions import (
     DisableIntrospection,
     MaxTokensLimiter,
     ParserCache,
     ValidationCache,
 )
+from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from app.config import Settings
 from schema.audit.schema import AuditQueries
 from schema.extensions import MaskUnexpectedErrors, OperationScope, limit_rules, log_errors
+from schema.nodes import NodeQueries
 from schema.patients.mutations import PatientMutations
 from schema.patients.queries import PatientQueries
-from schema.permissions import can
+from schema.scalars import UTC_DATETIME
 from schema.scheduling.mutations import SchedulingMutations
 from schema.scheduling.queries import SchedulingQueries
 from schema.scheduling.subscriptions import SchedulingSubscriptions
 from schema.users.schema import UserMutations, UserQueries
 
 
-def _node_queries() -> type:
-    """`node`/`nodes` are built per schema: relay binds their resolvers to the schema at build."""
-
-    @strawberry.type
-    class NodeQueries:
-        node: relay.Node | None = relay.node(
-            extensions=can("node", "read"),
-            description="Any object by its global id, under that type's read policy.",
-        )
-        nodes: list[relay.Node | None] = relay.node(extensions=can("node", "read"))
-
-    return NodeQueries
-
-
 @strawberry.type
-class Query(UserQueries, PatientQueries, SchedulingQueries, AuditQueries):
+class Query(NodeQueries, UserQueries, PatientQueries, SchedulingQueries, AuditQueries):
     pass
 
 
@@ -77,7 +65,10 @@ def create_schema(settings: Settings) -> strawberry.Schema:
     ]
     if not settings.introspection:
         extensions.insert(0, DisableIntrospection)
-    query = strawberry.type(type("Query", (_node_queries(), Query), {}))
     return PracticeSchema(
-        query=query, mutation=Mutation, subscription=Subscription, extensions=extensions
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        extensions=extensions,
+        config=StrawberryConfig(scalar_map={datetime: UTC_DATETIME}),
     )

@@ -17,8 +17,9 @@ from app.scheduling.queries import appointments_by_id
 from schema.context import Context
 from schema.ids import pk
 from schema.permissions import can
-from schema.scheduling.queries import bad_input
-from schema.scheduling.types import AppointmentNode, ScheduleChange
+from schema.scheduling.arguments import bad_input
+from schema.scheduling.changes import ScheduleChange
+from schema.scheduling.types import AppointmentNode
 
 
 def _matches(
@@ -52,10 +53,24 @@ class SchedulingSubscriptions:
     async def schedule_changed(
         self,
         info: Info[Context, Any],
-        location_id: relay.GlobalID,
-        provider_ids: list[relay.GlobalID] | None = None,
-        from_: Annotated[datetime | None, strawberry.argument(name="from")] = None,
-        to: datetime | None = None,
+        location_id: Annotated[
+            relay.GlobalID,
+            strawberry.argument(description="The location; moves into or out of it count."),
+        ],
+        provider_ids: Annotated[
+            list[relay.GlobalID] | None,
+            strawberry.argument(description="Only these providers' appointments (default: all)."),
+        ] = None,
+        from_: Annotated[
+            datetime | None,
+            strawberry.argument(
+                name="from", description="Only appointments starting at or after this instant."
+            ),
+        ] = None,
+        to: Annotated[
+            datetime | None,
+            strawberry.argument(description="Only appointments starting before this instant."),
+        ] = None,
     ) -> AsyncGenerator[ScheduleChange, None]:
         op = info.context.op
         try:
