@@ -15,6 +15,7 @@ from app.scheduling.models import (
     Provider,
     Room,
     WaitlistEntry,
+    WaitlistOffer,
 )
 from app.users.models import PatientAccess, RefreshToken, User, UserRole
 
@@ -42,4 +43,5 @@ __all__ = [
     "User",
     "UserRole",
     "WaitlistEntry",
+    "WaitlistOffer",
 ]

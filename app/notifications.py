@@ -73,21 +73,20 @@ def enqueue(
     message: tuple[str, str],
     due_at: datetime,
     appointment_id: int | None = None,
-) -> bool:
-    """Queue an email to the patient; False when they have no address to send it to."""
+) -> OutboxMessage | None:
+    """Queue an email to the patient; None when they have no address to send it to."""
     if not patient.email:
-        return False
+        return None
     subject, body = message
-    session.add(
-        OutboxMessage(
-            kind=kind,
-            status=MessageStatus.PENDING,
-            recipient=patient.email,
-            patient_id=patient.id,
-            appointment_id=appointment_id,
-            subject=subject,
-            body=body,
-            due_at=due_at,
-        )
+    queued = OutboxMessage(
+        kind=kind,
+        status=MessageStatus.PENDING,
+        recipient=patient.email,
+        patient_id=patient.id,
+        appointment_id=appointment_id,
+        subject=subject,
+        body=body,
+        due_at=due_at,
     )
-    return True
+    session.add(queued)
+    return queued

@@ -6,7 +6,6 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry import relay
 from strawberry.extensions import (
     DisableIntrospection,
     MaxTokensLimiter,
@@ -18,39 +17,25 @@ from strawberry.types import ExecutionContext
 from app.config import Settings
 from schema.audit.schema import AuditQueries
 from schema.extensions import MaskUnexpectedErrors, OperationScope, limit_rules, log_errors
-from schema.nodes import describe_node_interface
+from schema.nodes import NodeQueries, describe_node_interface
 from schema.patients.mutations import PatientMutations
 from schema.patients.queries import PatientQueries
-from schema.permissions import can, who
 from schema.scalars import SCALARS
 from schema.scheduling.mutations import SchedulingMutations
 from schema.scheduling.queries import SchedulingQueries
 from schema.scheduling.subscriptions import SchedulingSubscriptions
 from schema.users.schema import UserMutations, UserQueries
 
-
-def _node_queries() -> type:
-    """`node`/`nodes` are built per schema: relay binds their resolvers to the schema at build."""
-
-    @strawberry.type
-    class NodeQueries:
-        node: relay.Node | None = relay.node(
-            extensions=can("node", "read"),
-            description=f"Any object by its global id. {who('node', 'read')} may ask; then "
-            "the object's own type decides, as anywhere else: a role that may not read it gets "
-            "FORBIDDEN. null when no object has this id.",
-        )
-        nodes: list[relay.Node | None] = relay.node(
-            extensions=can("node", "read"),
-            description="Several objects by their global ids, in the order asked, each as "
-            "node(id:) would give it: null where no object has the id.",
-        )
-
-    return NodeQueries
+QUERY_DESCRIPTION = (
+    "Reads, over HTTP GET or POST at /graphql. Every field needs an access token from login, "
+    "sent as `Authorization: Bearer <accessToken>` (else UNAUTHENTICATED); "
+    "each field says which roles may read it (others get FORBIDDEN). Reads of patient data are "
+    "recorded in the audit trail."
+)
 
 
-@strawberry.type
-class Query(UserQueries, PatientQueries, SchedulingQueries, AuditQueries):
+@strawberry.type(description=QUERY_DESCRIPTION)
+class Query(NodeQueries, UserQueries, PatientQueries, SchedulingQueries, AuditQueries):
     pass
 
 
@@ -70,14 +55,6 @@ class Mutation(UserMutations, PatientMutations, SchedulingMutations):
 )
 class Subscription(SchedulingSubscriptions):
     pass
-
-
-QUERY_DESCRIPTION = (
-    "Reads, over HTTP GET or POST at /graphql. Every field needs an access token from login, "
-    "sent as `Authorization: Bearer <accessToken>` (else UNAUTHENTICATED); "
-    "each field says which roles may read it (others get FORBIDDEN). Reads of patient data are "
-    "recorded in the audit trail."
-)
 
 
 class PracticeSchema(strawberry.Schema):
@@ -101,11 +78,8 @@ def create_schema(settings: Settings) -> strawberry.Schema:
     ]
     if not settings.introspection:
         extensions.insert(0, DisableIntrospection)
-    query = strawberry.type(
-        type("Query", (_node_queries(), Query), {}), description=QUERY_DESCRIPTION
-    )
     schema = PracticeSchema(
-        query=query,
+        query=Query,
         mutation=Mutation,
         subscription=Subscription,
         extensions=extensions,

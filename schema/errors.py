@@ -169,6 +169,10 @@ CODE_DESCRIPTIONS: dict[enum.StrEnum, str] = {
         "a provider's user or NPI."
     ),
     SchedulingErrorCode.REASON_REQUIRED: "cancelAppointment: the reason is missing or blank.",
+    SchedulingErrorCode.VERSION_CONFLICT: (
+        "The appointment changed since the version given as expectedVersion (someone else moved, "
+        "checked in or cancelled it meanwhile): read it again, then decide."
+    ),
 }
 
 ErrorCode = described_enum(
@@ -256,14 +260,19 @@ async def run_public_mutation(
 @contextmanager
 def query_errors(overrides: FieldOverrides | None = None) -> Iterator[None]:
     """Around a query's (or subscription's) service calls: a query has no payload to carry
-    userErrors, so a domain error leaves as a GraphQL error, BAD_USER_INPUT, with the domain
-    code as `reason` and the input path as `field` in its extensions."""
+    userErrors, so a domain error leaves as a GraphQL error (see `query_error`)."""
     try:
         yield
     except DomainError as error:
-        extensions = {
-            "code": "BAD_USER_INPUT",
-            "reason": str(error.code),
-            "field": input_path(error, overrides),
-        }
-        raise GraphQLError(error.message, extensions=extensions) from error
+        raise query_error(error, overrides) from error
+
+
+def query_error(error: DomainError, overrides: FieldOverrides | None = None) -> GraphQLError:
+    """A domain error as a query's GraphQL error: BAD_USER_INPUT, with the domain code as
+    `reason` and the input path as `field` in its extensions."""
+    extensions = {
+        "code": "BAD_USER_INPUT",
+        "reason": str(error.code),
+        "field": input_path(error, overrides),
+    }
+    return GraphQLError(error.message, extensions=extensions)

@@ -20,6 +20,15 @@ from strawberry.types.scalar import ScalarDefinition, ScalarWrapper
 
 RFC_3339 = "https://datatracker.ietf.org/doc/html/rfc3339#section-5.6"
 
+
+def serialize_utc(value: dt.datetime) -> str:
+    """The API's one time rule: every DateTime it returns is an instant in UTC (+00:00),
+    whatever zone it was computed in; display uses the location's `timezone`."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("a naive datetime names no instant")  # a bug: never guess a zone
+    return value.astimezone(dt.UTC).isoformat()
+
+
 DATE_TIME = dataclasses.replace(
     base_scalars.DateTimeDefinition,
     description=(
@@ -30,6 +39,7 @@ DATE_TIME = dataclasses.replace(
         "zone (Location.timezone)."
     ),
     specified_by_url=RFC_3339,
+    serialize=serialize_utc,
 )
 
 DATE = dataclasses.replace(

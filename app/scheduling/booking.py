@@ -156,10 +156,15 @@ async def book_appointment(
     return appointment
 
 
-async def locked_appointment(session: AsyncSession, appointment_id: int) -> Appointment:
+async def locked_appointment(
+    session: AsyncSession, appointment_id: int, expected_version: int | None = None
+) -> Appointment:
     """The appointment, locked until the transaction ends (FOR UPDATE on PostgreSQL; SQLite's
     BEGIN IMMEDIATE already serializes writers), so concurrent status changes cannot both read
-    the old status and the later one overwrite the first."""
+    the old status and the later one overwrite the first.
+
+    With `expected_version`, the caller's copy must still be current (optimistic update): the
+    version is compared under the lock, so of two callers holding the same version one wins."""
     appointment = await session.scalar(
         select(Appointment)
         .where(Appointment.id == appointment_id)
@@ -168,6 +173,13 @@ async def locked_appointment(session: AsyncSession, appointment_id: int) -> Appo
     )
     if appointment is None:
         raise NotFound("Appointment", ["appointment_id"])
+    if expected_version is not None and appointment.version != expected_version:
+        raise DomainError(
+            SchedulingErrorCode.VERSION_CONFLICT,
+            f"The appointment changed since version {expected_version} (it is at version "
+            f"{appointment.version}): read it again.",
+            ["expected_version"],
+        )
     return appointment
 
 
@@ -180,8 +192,9 @@ async def reschedule_appointment(
     provider_id: int | None = None,
     location_id: int | None = None,
     room_id: int | None = None,
+    expected_version: int | None = None,
 ) -> Appointment:
-    appointment = await locked_appointment(session, appointment_id)
+    appointment = await locked_appointment(session, appointment_id, expected_version)
     if appointment.status not in RESCHEDULABLE:
         raise DomainError(
             SchedulingErrorCode.INVALID_TRANSITION,
@@ -238,9 +251,14 @@ async def reschedule_appointment(
 
 
 async def _transition(
-    session: AsyncSession, actor: Actor, appointment_id: int, step: str
+    session: AsyncSession,
+    actor: Actor,
+    appointment_id: int,
+    step: str,
+    expected_version: int | None = None,
+    cancellation_reason: str | None = None,
 ) -> Appointment:
-    appointment = await locked_appointment(session, appointment_id)
+    appointment = await locked_appointment(session, appointment_id, expected_version)
     previous, target = appointment.status, next_status(step, appointment.status)
     if target is None:
         raise DomainError(
@@ -249,6 +267,8 @@ async def _transition(
             ["appointment_id"],
         )
     appointment.status = target
+    if cancellation_reason is not None:  # in the same UPDATE: one change, one version
+        appointment.cancellation_reason = cancellation_reason
     await _flush_held(session)
     trail.record(
         session,
@@ -263,33 +283,49 @@ async def _transition(
     return appointment
 
 
-async def check_in(session: AsyncSession, actor: Actor, appointment_id: int) -> Appointment:
-    return await _transition(session, actor, appointment_id, "check_in")
+async def check_in(
+    session: AsyncSession, actor: Actor, appointment_id: int, expected_version: int | None = None
+) -> Appointment:
+    return await _transition(session, actor, appointment_id, "check_in", expected_version)
 
 
-async def complete(session: AsyncSession, actor: Actor, appointment_id: int) -> Appointment:
-    return await _transition(session, actor, appointment_id, "complete")
+async def complete(
+    session: AsyncSession, actor: Actor, appointment_id: int, expected_version: int | None = None
+) -> Appointment:
+    return await _transition(session, actor, appointment_id, "complete", expected_version)
 
 
-async def mark_no_show(session: AsyncSession, actor: Actor, appointment_id: int) -> Appointment:
-    appointment = await locked_appointment(session, appointment_id)
+async def mark_no_show(
+    session: AsyncSession, actor: Actor, appointment_id: int, expected_version: int | None = None
+) -> Appointment:
+    appointment = await locked_appointment(session, appointment_id, expected_version)
     if appointment.starts_at > utcnow():
         raise DomainError(
             SchedulingErrorCode.TOO_EARLY,
             "A patient can only miss an appointment once it has started.",
             ["appointment_id"],
         )
-    return await _transition(session, actor, appointment_id, "no_show")
+    return await _transition(session, actor, appointment_id, "no_show", expected_version)
 
 
 async def cancel_appointment(
-    session: AsyncSession, actor: Actor, appointment_id: int, *, reason: str
+    session: AsyncSession,
+    actor: Actor,
+    appointment_id: int,
+    *,
+    reason: str,
+    expected_version: int | None = None,
 ) -> Appointment:
     """Cancel (its reminders are withdrawn and its time offered to the waitlist by handlers)."""
     if not reason or not reason.strip():
         raise DomainError(
             SchedulingErrorCode.REASON_REQUIRED, "Say why it is cancelled.", ["reason"]
         )
-    appointment = await _transition(session, actor, appointment_id, "cancel")
-    appointment.cancellation_reason = reason.strip()
-    return appointment
+    return await _transition(
+        session,
+        actor,
+        appointment_id,
+        "cancel",
+        expected_version,
+        cancellation_reason=reason.strip(),
+    )

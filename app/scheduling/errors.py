@@ -18,3 +18,4 @@ class SchedulingErrorCode(enum.StrEnum):
     INACTIVE = "INACTIVE"
     NAME_TAKEN = "NAME_TAKEN"
     REASON_REQUIRED = "REASON_REQUIRED"
+    VERSION_CONFLICT = "VERSION_CONFLICT"  # changed by someone else since the caller read it

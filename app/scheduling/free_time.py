@@ -40,6 +40,16 @@ class Slot:
     room_id: int | None
 
 
+@dataclass(frozen=True)
+class SlotSearch:
+    """One search's slots, at most its limit. When there were more, `truncated` is set and
+    searching again from `resume_from` (to the same end) gives the rest, none twice."""
+
+    slots: list[Slot]
+    truncated: bool
+    resume_from: datetime | None
+
+
 Held = Row[int, int, int | None, datetime, datetime]  # id, provider, room, start, end
 
 
@@ -200,9 +210,9 @@ async def available_slots(
     location_id: int | None = None,
     now: datetime | None = None,
     limit: int = 500,
-) -> list[Slot]:
-    """Free slots of the type's length, from templates minus exceptions minus held time;
-    times are given in the location's time zone."""
+) -> SlotSearch:
+    """Free slots of the type's length, from templates minus exceptions minus held time, in
+    (start, provider) order; times are given in the location's time zone."""
     kind = await get_or_not_found(
         session, AppointmentType, appointment_type_id, "Appointment type", "appointment_type_id"
     )
@@ -250,8 +260,19 @@ async def available_slots(
             )
             streams.append(_free_slots(calendar, provider_id, loc_id, kind, free, duration, window))
     # Each stream is in time order, so merging them in (start, provider) order -- ties in
-    # stream order, as a stable sort of them all would give -- can stop at `limit`.
-    return list(islice(heapq.merge(*streams, key=lambda s: (s.starts_at, s.provider_id)), limit))
+    # stream order, as a stable sort of them all would give -- can stop past `limit`.
+    merged = heapq.merge(*streams, key=lambda s: (s.starts_at, s.provider_id))
+    found = list(islice(merged, limit + 1))
+    if len(found) <= limit:
+        return SlotSearch(found, truncated=False, resume_from=None)
+    # Cut before the first slot left out, with every slot sharing its start, so that a search
+    # from there repeats none. (Were more than `limit` slots to share one start, the rest of
+    # that instant is skipped rather than the same page served forever.)
+    cut_at = found[limit].starts_at
+    page = [s for s in found[:limit] if s.starts_at < cut_at]
+    if not page:
+        return SlotSearch(found[:limit], True, cut_at + timedelta(microseconds=1))
+    return SlotSearch(page, truncated=True, resume_from=cut_at)
 
 
 def _free_slots(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime, time
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, RowScope, Timestamped, str_enum
@@ -41,7 +41,19 @@ class WaitlistStatus(enum.StrEnum):
     WAITING = "waiting"
     OFFERED = "offered"
     BOOKED = "booked"
-    REMOVED = "removed"
+    REMOVED = "removed"  # taken off the list (the patient no longer wants it)
+    EXPIRED = "expired"  # closed by staff because its window is over or no longer fits
+
+
+OPEN_WAITLIST = (WaitlistStatus.WAITING, WaitlistStatus.OFFERED)
+
+
+class OfferStatus(enum.StrEnum):
+    """What came of an offer, as stored (an OPEN offer whose time has begun has lapsed)."""
+
+    OPEN = "open"
+    ACCEPTED = "accepted"  # the patient booked the offered time
+    CLOSED = "closed"  # the entry was booked another time, removed or expired
 
 
 class Location(Timestamped, Base):
@@ -161,6 +173,11 @@ class Appointment(Timestamped, Base):
     cancellation_reason: Mapped[str | None] = mapped_column(String(400))
     booked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     series_id: Mapped[int | None] = mapped_column(ForeignKey("appointment_series.id"), index=True)
+    # Bumped by every UPDATE (SQLAlchemy's version counter): a caller that read version n can
+    # ask for its change to apply only if nobody changed the appointment since.
+    version: Mapped[int] = mapped_column(server_default=text("1"))
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class WaitlistEntry(Timestamped, Base):
@@ -168,6 +185,7 @@ class WaitlistEntry(Timestamped, Base):
 
     __tablename__ = "waitlist_entries"
     __row_scope__ = RowScope.PATIENT
+    __table_args__ = (Index("ix_waitlist_entries_location_id_status", "location_id", "status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
@@ -178,3 +196,23 @@ class WaitlistEntry(Timestamped, Base):
     latest: Mapped[datetime]
     status: Mapped[WaitlistStatus] = mapped_column(str_enum(WaitlistStatus))
     notes: Mapped[str | None] = mapped_column(String(400))
+
+
+class WaitlistOffer(Timestamped, Base):
+    """Freed time offered to a waiting patient: which opening, when (created_at), the message
+    that told them, and what came of it."""
+
+    __tablename__ = "waitlist_offers"
+    __row_scope__ = RowScope.PATIENT
+    __table_args__ = (CheckConstraint("starts_at < ends_at", name="start_before_end"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    waitlist_entry_id: Mapped[int] = mapped_column(ForeignKey("waitlist_entries.id"), index=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id"))
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    status: Mapped[OfferStatus] = mapped_column(str_enum(OfferStatus))
+    # The email that carried it; null when the patient has no address to send it to.
+    outbox_message_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_messages.id"))

@@ -110,10 +110,16 @@ async def _this_and_following(session: AsyncSession, appointment: Appointment) -
 
 
 async def cancel_series(
-    session: AsyncSession, actor: Actor, appointment_id: int, *, reason: str
+    session: AsyncSession,
+    actor: Actor,
+    appointment_id: int,
+    *,
+    reason: str,
+    expected_version: int | None = None,
 ) -> list[Appointment]:
-    """Cancel this occurrence and every later one of its series."""
-    first = await locked_appointment(session, appointment_id)
+    """Cancel this occurrence and every later one of its series (`expected_version` is the
+    named occurrence's)."""
+    first = await locked_appointment(session, appointment_id, expected_version)
     return [
         await cancel_appointment(session, actor, a.id, reason=reason)
         for a in await _this_and_following(session, first)
@@ -129,9 +135,11 @@ async def reschedule_series(
     provider_id: int | None = None,
     location_id: int | None = None,
     room_id: int | None = None,
+    expected_version: int | None = None,
 ) -> list[Appointment]:
     """Move this occurrence and every later one by the same shift of local wall time; the
-    series keeps its provider, location and room (naming others is refused, not ignored)."""
+    series keeps its provider, location and room (naming others is refused, not ignored).
+    `expected_version` is the named occurrence's."""
     for name, value in (
         ("provider_id", provider_id),
         ("location_id", location_id),
@@ -144,7 +152,7 @@ async def reschedule_series(
                 "its provider, location or room.",
                 [name],
             )
-    first = await locked_appointment(session, appointment_id)
+    first = await locked_appointment(session, appointment_id, expected_version)
     starts_at = av.aware(starts_at, "starts_at")
     location = await get_or_not_found(
         session, Location, first.location_id, "Location", "location_id"

@@ -10,14 +10,16 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
+from app.errors import DomainError
 from app.scheduling.availability import aware
 from app.scheduling.events import AppointmentEvent, AppointmentRescheduled
 from app.scheduling.queries import appointments_by_id
 from schema.context import Context
-from schema.errors import query_errors
+from schema.errors import query_error
 from schema.ids import pk
 from schema.permissions import can
-from schema.scheduling.types import AppointmentNode, ScheduleChange
+from schema.scheduling.changes import ScheduleChange
+from schema.scheduling.types import AppointmentNode
 
 
 def _matches(
@@ -51,16 +53,32 @@ class SchedulingSubscriptions:
     async def schedule_changed(
         self,
         info: Info[Context, Any],
-        location_id: relay.GlobalID,
-        provider_ids: list[relay.GlobalID] | None = None,
-        from_: Annotated[datetime | None, strawberry.argument(name="from")] = None,
-        to: datetime | None = None,
+        location_id: Annotated[
+            relay.GlobalID,
+            strawberry.argument(description="The location; moves into or out of it count."),
+        ],
+        provider_ids: Annotated[
+            list[relay.GlobalID] | None,
+            strawberry.argument(description="Only these providers' appointments (default: all)."),
+        ] = None,
+        from_: Annotated[
+            datetime | None,
+            strawberry.argument(
+                name="from", description="Only appointments starting at or after this instant."
+            ),
+        ] = None,
+        to: Annotated[
+            datetime | None,
+            strawberry.argument(description="Only appointments starting before this instant."),
+        ] = None,
     ) -> AsyncGenerator[ScheduleChange, None]:
         op = info.context.op
-        with query_errors():
+        try:
             location = pk(location_id, "Location", "locationId")
             providers = {pk(p, "Provider", "providerIds") for p in provider_ids or []}
             window = (aware(from_, "from") if from_ else None, aware(to, "to") if to else None)
+        except DomainError as error:
+            raise query_error(error) from error
         async with info.context.runtime.bus.subscribe() as queue:
             while True:
                 event = await queue.get()

@@ -15,6 +15,7 @@ from tests.fixtures.scheduling import (
     make_patient,
     next_changes,
     parse,
+    wall,
 )
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -26,7 +27,7 @@ SLOTS = """
 query Slots($type: ID!, $from: DateTime!, $to: DateTime!, $provider: ID, $location: ID) {
   availableSlots(appointmentTypeId: $type, from: $from, to: $to, providerId: $provider,
                  locationId: $location) {
-    startsAt endsAt provider { id } location { id timezone } room { id name }
+    slots { startsAt endsAt provider { id } location { id timezone } room { id name } }
   }
 }
 """
@@ -44,7 +45,7 @@ def local_day(day: date, tz: ZoneInfo = NEW_YORK) -> tuple[datetime, datetime]:
 
 async def _slots(runtime, clinic, day_from, day_to):
     async with runtime.sessions() as session:
-        return await free_time.available_slots(
+        search = await free_time.available_slots(
             session,
             appointment_type_id=clinic.type_pks["Hour"],
             starts=local_day(day_from)[0],
@@ -52,6 +53,7 @@ async def _slots(runtime, clinic, day_from, day_to):
             provider_ids=[clinic.provider_pk],
             now=LONG_AGO,
         )
+    return search.slots
 
 
 async def test_sunday_night_hours_are_three_real_hours_at_spring_forward_and_five_at_fall_back(
@@ -124,14 +126,14 @@ async def test_next_daylight_saving_changes_over_graphql(runtime, client):
                 to=end.isoformat(),
                 provider=clinic.provider_id,
             )
-        )["availableSlots"]
+        )["availableSlots"]["slots"]
     # then three real hours at spring-forward and five at fall-back, with their offsets
-    assert [s["startsAt"][11:] for s in answers[spring]] == [
+    assert [wall(s["startsAt"], s["location"]["timezone"])[11:] for s in answers[spring]] == [
         "00:00:00-05:00",
         "01:00:00-05:00",
         "03:00:00-04:00",
     ]
-    assert [s["startsAt"][11:] for s in answers[fall]] == [
+    assert [wall(s["startsAt"], s["location"]["timezone"])[11:] for s in answers[fall]] == [
         "00:00:00-04:00",
         "01:00:00-04:00",
         "01:00:00-05:00",
@@ -171,7 +173,7 @@ async def test_slots_are_hours_minus_time_off_plus_extra_hours_minus_held_time(r
             to=end.isoformat(),
             provider=clinic.provider_id,
         )
-    )["availableSlots"]
+    )["availableSlots"]["slots"]
     # then
     assert [parse(s["startsAt"]).astimezone(clinic.tz).strftime("%H:%M") for s in slots] == [
         "09:00",
@@ -189,7 +191,10 @@ async def test_slots_are_hours_minus_time_off_plus_extra_hours_minus_held_time(r
         "17:30",
     ]
     offset = clinic.at(day, 9).strftime("%z")
-    assert all(s["startsAt"].replace(":", "").endswith(offset) for s in slots)
+    assert all(
+        wall(s["startsAt"], s["location"]["timezone"]).replace(":", "").endswith(offset)
+        for s in slots
+    )
 
 
 async def test_a_type_that_needs_a_room_has_no_slot_when_its_rooms_are_taken(runtime, client):
@@ -206,16 +211,19 @@ async def test_a_type_that_needs_a_room_has_no_slot_when_its_rooms_are_taken(run
     window = {"from": clinic.at(day, 9).isoformat(), "to": clinic.at(day, 10).isoformat()}
     exam = (
         await desk.data(SLOTS, type=clinic.type_id("Exam"), provider=clinic.provider_id, **window)
-    )["availableSlots"]
+    )["availableSlots"]["slots"]
     consult = (
         await desk.data(
             SLOTS, type=clinic.type_id("Consult"), provider=clinic.provider_id, **window
         )
-    )["availableSlots"]
+    )["availableSlots"]["slots"]
     # then the exam (room needed) cannot start at 09:00, the consult (no room) can
-    assert [s["startsAt"][11:16] for s in exam] == ["09:30"]
+    assert [wall(s["startsAt"], s["location"]["timezone"])[11:16] for s in exam] == ["09:30"]
     assert exam[0]["room"]["id"] == clinic.room_id(0)
-    assert [s["startsAt"][11:16] for s in consult] == ["09:00", "09:30"]
+    assert [wall(s["startsAt"], s["location"]["timezone"])[11:16] for s in consult] == [
+        "09:00",
+        "09:30",
+    ]
     assert consult[0]["room"] is None
 
 
@@ -234,7 +242,7 @@ async def test_location_slots_cover_every_provider_working_there(runtime, client
             **{"from": clinic.at(day, 9).isoformat()},
             to=clinic.at(day, 10).isoformat(),
         )
-    )["availableSlots"]
+    )["availableSlots"]["slots"]
     # then each of its providers has two slots; the other location's provider none
     providers = [s["provider"]["id"] for s in slots]
     assert sorted(providers) == sorted([clinic.provider_gid(0), clinic.provider_gid(1)] * 2)
@@ -259,7 +267,7 @@ async def test_past_slots_are_hidden(runtime, client):
             **{"from": (now - timedelta(days=1)).isoformat()},
             to=(now + timedelta(days=1)).isoformat(),
         )
-    )["availableSlots"]
+    )["availableSlots"]["slots"]
     # then nothing starts before now, and the first slot is the next half hour
     first = parse(slots[0]["startsAt"])
     assert now <= first <= now + timedelta(minutes=30)

@@ -65,7 +65,7 @@ query($location: ID!, $date: Date!) {
 SLOTS = """
 query($type: ID!, $from: DateTime!, $to: DateTime!, $provider: ID) {
   availableSlots(appointmentTypeId: $type, from: $from, to: $to, providerId: $provider) {
-    startsAt
+    slots { startsAt }
   }
 }
 """

@@ -4,7 +4,7 @@ pushed, filtered by location and by who may read them, across processes on Postg
 import asyncio
 import json
 from contextlib import asynccontextmanager
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import httpx
 import pytest
@@ -24,7 +24,8 @@ from tests.fixtures.server import running_server
 SCHEDULE_CHANGED = """
 subscription Changes($location: ID!) {
   scheduleChanged(locationId: $location) {
-    change changedFields previous
+    change changedFields
+    previous { ... on StatusBefore { status } ... on PlacementBefore { startsAt } }
     appointment { id status startsAt cancellationReason location { id } patient { id } }
   }
 }
@@ -46,7 +47,7 @@ WAIT = 15  # seconds: the most any expected message may take
 
 
 @asynccontextmanager
-async def subscription(ws_url, token, location_id):
+async def subscription(ws_url, token, location_id, document=SCHEDULE_CHANGED):
     """A graphql-transport-ws connection with one scheduleChanged operation (id "1")."""
     async with websockets.connect(ws_url, subprotocols=["graphql-transport-ws"]) as ws:
         await ws.send(
@@ -58,7 +59,7 @@ async def subscription(ws_url, token, location_id):
                 {
                     "id": "1",
                     "type": "subscribe",
-                    "payload": {"query": SCHEDULE_CHANGED, "variables": {"location": location_id}},
+                    "payload": {"query": document, "variables": {"location": location_id}},
                 }
             )
         )
@@ -204,3 +205,76 @@ async def test_a_change_made_through_another_server_process_is_pushed(server):
                 [change] = await changes(ws, 1, probes)
     assert (change["change"], change["appointment"]["id"]) == ("BOOKED", visit["id"])
     assert change["appointment"]["status"] == "BOOKED"
+
+
+PLACEMENT_CHANGED = """
+subscription Changes($location: ID!) {
+  scheduleChanged(locationId: $location) {
+    change changedFields
+    previous {
+      __typename
+      ... on StatusBefore { status }
+      ... on PlacementBefore {
+        startsAt endsAt provider { id } location { id } room { id }
+      }
+    }
+    appointment { id startsAt provider { id } room { id } }
+  }
+}
+"""
+
+
+async def test_previous_is_typed_with_global_ids_and_only_what_moved(server):
+    async with (
+        runtime_for(server.database_url) as runtime,
+        httpx.AsyncClient(base_url=server.base_url, timeout=30) as http,
+    ):
+        # given two providers and two exam rooms, a front desk subscribed to the location
+        clinic = await make_clinic(
+            runtime, providers=(None, None), rooms=(("Exam 1", "exam"), ("Exam 2", "exam"))
+        )
+        _, patient = await make_patient(runtime)
+        desk = await GraphQLClient(http).login("front_desk")
+        day = days_ahead(clinic, 5)
+        visit = await book(desk, clinic, patient, clinic.at(day, 10), "Exam")
+        async with subscription(
+            server.ws_url, desk.token, clinic.location_id, PLACEMENT_CHANGED
+        ) as ws:
+            probes = await until_live(ws, desk, clinic, patient)
+            # when the visit moves to the other provider and room at the same time, then later
+            await succeed(
+                desk,
+                RESCHEDULE,
+                appointmentId=visit["id"],
+                startsAt=clinic.at(day, 10).isoformat(),
+                providerId=clinic.provider_gid(1),
+                roomId=clinic.room_id(1),
+            )
+            await succeed(
+                desk,
+                RESCHEDULE,
+                appointmentId=visit["id"],
+                startsAt=clinic.at(day, 11).isoformat(),
+            )
+            moved_over, moved_later = await changes(ws, 2, probes)
+    # then previous names the old provider and room by global id, and nothing that stayed
+    assert moved_over["changedFields"] == ["providerId", "roomId"]
+    assert moved_over["previous"] == {
+        "__typename": "PlacementBefore",
+        "startsAt": None,
+        "endsAt": None,
+        "provider": {"id": clinic.provider_gid(0)},
+        "location": None,
+        "room": {"id": clinic.room_id(0)},
+    }
+    assert moved_over["appointment"]["provider"] == {"id": clinic.provider_gid(1)}
+    # and a move in time names the old start and end, in UTC
+    assert moved_later["changedFields"] == ["startsAt"]
+    assert moved_later["previous"] == {
+        "__typename": "PlacementBefore",
+        "startsAt": clinic.at(day, 10).astimezone(UTC).isoformat(),
+        "endsAt": clinic.at(day, 10, 30).astimezone(UTC).isoformat(),
+        "provider": None,
+        "location": None,
+        "room": None,
+    }
