@@ -110,6 +110,7 @@ class GraphQLApp(GraphQL[Context, None]):
         return self.runtime.authenticator.actor_from_token(token.strip(), client)
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:  # type: ignore[override]
+        await self.runtime.policy.ensure_loaded()
         if isinstance(request, WebSocket):
             return Context(self.runtime, request, None)
         try:
@@ -263,6 +264,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        await runtime.start()
         yield
         await runtime.close()
 

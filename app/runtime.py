@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from app.access.authorizer import Authorizer
+from app.access.watcher import PolicyWatcher
 from app.auth import Authenticator
-from app.authz import Authorizer
 from app.config import Settings
 from app.db import create_engine, create_sessionmaker
 from app.events import EventBus, bus_info
@@ -19,6 +20,7 @@ class Runtime:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     authorizer: Authorizer
+    policy: PolicyWatcher
     authenticator: Authenticator
     bus: EventBus
 
@@ -27,15 +29,23 @@ class Runtime:
         engine = create_engine(settings)
         listen_url = settings.database_url if engine.dialect.name == "postgresql" else None
         bus = EventBus(listen_url)
+        sessions = create_sessionmaker(engine, info=bus_info(bus))
+        authorizer = Authorizer()
         return cls(
             settings=settings,
             engine=engine,
-            sessions=create_sessionmaker(engine, info=bus_info(bus)),
-            authorizer=Authorizer(),
+            sessions=sessions,
+            authorizer=authorizer,
+            policy=PolicyWatcher(authorizer, sessions, settings.policy_refresh_seconds),
             authenticator=Authenticator(settings),
             bus=bus,
         )
 
+    async def start(self) -> None:
+        """What a serving process runs: the access policy loaded, and watched for changes."""
+        await self.policy.start()
+
     async def close(self) -> None:
+        await self.policy.stop()
         await self.bus.close()
         await self.engine.dispose()

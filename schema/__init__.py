@@ -16,6 +16,7 @@ from strawberry.extensions import (
 from strawberry.types import ExecutionContext
 
 from app.config import Settings
+from schema.access.schema import AccessMutations, AccessQueries
 from schema.audit.schema import AuditQueries
 from schema.extensions import MaskUnexpectedErrors, OperationScope, limit_rules, log_errors
 from schema.patients.mutations import PatientMutations
@@ -42,12 +43,12 @@ def _node_queries() -> type:
 
 
 @strawberry.type
-class Query(UserQueries, PatientQueries, SchedulingQueries, AuditQueries):
+class Query(UserQueries, PatientQueries, SchedulingQueries, AuditQueries, AccessQueries):
     pass
 
 
 @strawberry.type
-class Mutation(UserMutations, PatientMutations, SchedulingMutations):
+class Mutation(UserMutations, PatientMutations, SchedulingMutations, AccessMutations):
     pass
 
 

@@ -10,6 +10,7 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
+from app.access.errors import AccessErrorCode
 from app.auth import AuthError
 from app.authz import Actor
 from app.errors import CommonError, DomainError, DomainErrors
@@ -26,6 +27,7 @@ _DOMAIN_CODES: tuple[type[enum.StrEnum], ...] = (
     UserServiceError,
     PatientError,
     SchedulingError,
+    AccessErrorCode,
 )
 
 _ErrorCode = enum.Enum(  # type: ignore[misc]

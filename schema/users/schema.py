@@ -1,4 +1,4 @@
-"""login, refreshToken and me."""
+"""login, refreshToken, me, and which roles a user holds."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from strawberry.types import Info
 
 from app.auth import AuthResult
 from app.transaction import commit
-from app.users.service import get_user
+from app.users.service import get_user, set_roles
 from schema.context import Context
-from schema.errors import ErrorCode, UserError
+from schema.errors import ErrorCode, UserError, run_mutation
 from schema.permissions import Public, can, guard
 
 
@@ -38,6 +38,24 @@ class AuthPayload:
 @strawberry.type
 class LogoutPayload:
     ok: bool
+    user_errors: list[UserError]
+
+
+@strawberry.input
+class SetUserRolesInput:
+    username: str
+    roles: list[str]
+
+
+@strawberry.type
+class UserRoles:
+    username: str
+    roles: list[str]
+
+
+@strawberry.type
+class SetUserRolesPayload:
+    user: UserRoles | None
     user_errors: list[UserError]
 
 
@@ -121,4 +139,20 @@ class UserMutations:
         auth = info.context.runtime.authenticator
         return await _authenticate(
             info, lambda s, ip, rid: auth.refresh(s, input.refresh_token, ip, rid)
+        )
+
+    @strawberry.mutation(
+        extensions=can("access_policy", "write"),
+        description="Replace the roles a user holds; they apply from the user's next sign-in "
+        "or token refresh.",
+    )
+    async def set_user_roles(
+        self, info: Info[Context, Any], input: SetUserRolesInput
+    ) -> SetUserRolesPayload:
+        user, errors = await run_mutation(
+            info, lambda s, a: set_roles(s, a, username=input.username, roles=input.roles)
+        )
+        return SetUserRolesPayload(
+            user=UserRoles(username=user.username, roles=user.role_names) if user else None,
+            user_errors=errors,
         )
