@@ -110,7 +110,6 @@ class GraphQLApp(GraphQL[Context, None]):
         return self.runtime.authenticator.actor_from_token(token.strip(), client)
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:  # type: ignore[override]
-        await self.runtime.policy.ensure_loaded()
         if isinstance(request, WebSocket):
             return Context(self.runtime, request, None)
         try:

@@ -18,7 +18,13 @@ from strawberry.types import ExecutionContext
 from app.config import Settings
 from schema.access.schema import AccessMutations, AccessQueries
 from schema.audit.schema import AuditQueries
-from schema.extensions import MaskUnexpectedErrors, OperationScope, limit_rules, log_errors
+from schema.extensions import (
+    LoadedPolicy,
+    MaskUnexpectedErrors,
+    OperationScope,
+    limit_rules,
+    log_errors,
+)
 from schema.patients.mutations import PatientMutations
 from schema.patients.queries import PatientQueries
 from schema.permissions import can
@@ -73,6 +79,7 @@ def create_schema(settings: Settings) -> strawberry.Schema:
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),
+        LoadedPolicy,
         MaskUnexpectedErrors,
         OperationScope,  # last: it finishes first, before errors are masked
     ]

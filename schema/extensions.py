@@ -1,4 +1,5 @@
-"""Schema extensions: per-operation scope (session, audit commit) and error masking."""
+"""Schema extensions: per-operation scope (session, audit commit), the access policy loaded
+before execution, and error masking."""
 
 from __future__ import annotations
 
@@ -58,6 +59,17 @@ class OperationScope(SchemaExtension):
             if result is not None:
                 result.data = None
                 result.errors = [GraphQLError("Audit trail unavailable.", original_error=exc)]
+
+
+class LoadedPolicy(SchemaExtension):
+    """Loads the access policy before the first operation executes, in an app whose lifespan
+    did not run (httpx's ASGITransport, scripts). Only now: a request refused while parsing or
+    validating runs no SQL at all."""
+
+    async def on_execute(self) -> AsyncIterator[None]:
+        context: Context = self.execution_context.context
+        await context.runtime.policy.ensure_loaded()
+        yield
 
 
 class MaskUnexpectedErrors(SchemaExtension):
