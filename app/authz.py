@@ -1,7 +1,8 @@
 """Who is asking, and may they.
 
 Two questions, answered in one place each:
-- may this actor do (resource, action)? Role policy: a Casbin enforcer (`Authorizer`).
+- may this actor do (resource, action)? Role policy: a Casbin enforcer over the policy stored
+  in the database (`Authorizer`, app/access/).
 - which rows may this actor see? Row scope: `visible_rows(actor, model)` is the SQL filter,
   applied to every ORM statement of a session the actor acts in (`act_as`), so no service
   query, loader, node resolution or subscription can forget it.
@@ -11,19 +12,15 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any
 
-import casbin
 from sqlalchemy import ColumnElement, event, false, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
-from app.config import PROJECT_ROOT
+from app.access.authorizer import Authorizer as Authorizer  # its home since policies are stored
 from app.db import Base, RowScope, utcnow
 from app.users.models import PatientAccess
-
-POLICY_DIR = PROJECT_ROOT / "policies"
 
 STAFF_ROLES = (
     "admin",
@@ -68,34 +65,6 @@ class Actor:
 
 
 SYSTEM = Actor(user_id=None, username="system", roles=("system",))
-
-
-class Authorizer:
-    """Role-based decisions. The policy names roles; a user holding several gets their union."""
-
-    def __init__(self, policy_dir: Path = POLICY_DIR) -> None:
-        self._enforcer = casbin.Enforcer(
-            str(policy_dir / "model.conf"), str(policy_dir / "policy.csv")
-        )
-        self._decisions: dict[tuple[str, str, str], bool] = {}
-
-    def can(self, actor: Actor | None, resource: str, action: str) -> bool:
-        if actor is None:
-            return False
-        return any(self._allows(role, resource, action) for role in actor.roles)
-
-    def _allows(self, role: str, resource: str, action: str) -> bool:
-        """The policy is fixed for the life of the process, so each decision is made once
-        (evaluating the model costs ~0.1 ms, and a page of patients asks hundreds of times)."""
-        decision = self._decisions.get((role, resource, action))
-        if decision is None:
-            decision = bool(self._enforcer.enforce(role, resource, action))
-            self._decisions[(role, resource, action)] = decision
-        return decision
-
-    def known(self, resource: str, action: str) -> bool:
-        """Whether any policy line speaks of this pair (a typo in a guard fails a test)."""
-        return any(p[1] == resource and p[2] in (action, "*") for p in self._enforcer.get_policy())
 
 
 # row scope --------------------------------------------------------------------------------------

@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     # Encryption of the most sensitive fields (AES-256-GCM), base64 of 32 bytes
     field_encryption_key: str = _DEV_FIELD_KEY
 
+    # How often each process checks whether the stored access policy changed
+    policy_refresh_seconds: float = 2.0
+
     # Break-glass access to a patient's notes
     break_glass_minutes: int = 60
 

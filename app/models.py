@@ -1,5 +1,6 @@
 """Every table's model, imported in one place so Alembic and tests see the whole metadata."""
 
+from app.access.models import Role, RoleParent, RolePermission
 from app.audit.models import AuditEvent
 from app.counters import Counter
 from app.db import Base
@@ -39,6 +40,9 @@ __all__ = [
     "Problem",
     "Provider",
     "RefreshToken",
+    "Role",
+    "RoleParent",
+    "RolePermission",
     "Room",
     "User",
     "UserRole",

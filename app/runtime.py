@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 import app.transaction  # noqa: F401  (its listener refuses commits that leave work behind)
+from app.access.authorizer import Authorizer
+from app.access.watcher import PolicyWatcher
 from app.auth import Authenticator
-from app.authz import Authorizer
 from app.config import Settings
 from app.db import create_engine, create_sessionmaker, read_only
 from app.events import SETTINGS_KEY
@@ -25,6 +26,7 @@ class Runtime:
     sessions: async_sessionmaker[AsyncSession]
     reads: async_sessionmaker[AsyncSession]
     authorizer: Authorizer
+    policy: PolicyWatcher
     authenticator: Authenticator
     bus: EventBus
 
@@ -33,16 +35,25 @@ class Runtime:
         engine = create_engine(settings)
         listen_url = settings.database_url if engine.dialect.name == "postgresql" else None
         bus = EventBus(listen_url)
+        sessions = create_sessionmaker(engine, info={**bus_info(bus), SETTINGS_KEY: settings})
+        reads = create_sessionmaker(read_only(engine))
+        authorizer = Authorizer()
         return cls(
             settings=settings,
             engine=engine,
-            sessions=create_sessionmaker(engine, info={**bus_info(bus), SETTINGS_KEY: settings}),
-            reads=create_sessionmaker(read_only(engine)),
-            authorizer=Authorizer(),
+            sessions=sessions,
+            reads=reads,
+            authorizer=authorizer,
+            policy=PolicyWatcher(authorizer, reads, settings.policy_refresh_seconds),
             authenticator=Authenticator(settings),
             bus=bus,
         )
 
+    async def start(self) -> None:
+        """What a serving process runs: the access policy loaded, and watched for changes."""
+        await self.policy.start()
+
     async def close(self) -> None:
+        await self.policy.stop()
         await self.bus.close()
         await self.engine.dispose()

@@ -15,8 +15,15 @@ from strawberry.extensions import (
 from strawberry.types import ExecutionContext
 
 from app.config import Settings
+from schema.access.schema import AccessMutations, AccessQueries
 from schema.audit.schema import AuditQueries
-from schema.extensions import MaskUnexpectedErrors, OperationScope, limit_rules, log_errors
+from schema.extensions import (
+    LoadedPolicy,
+    MaskUnexpectedErrors,
+    OperationScope,
+    limit_rules,
+    log_errors,
+)
 from schema.nodes import NodeQueries, describe_node_interface
 from schema.patients.mutations import PatientMutations
 from schema.patients.queries import PatientQueries
@@ -35,7 +42,9 @@ QUERY_DESCRIPTION = (
 
 
 @strawberry.type(description=QUERY_DESCRIPTION)
-class Query(NodeQueries, UserQueries, PatientQueries, SchedulingQueries, AuditQueries):
+class Query(
+    NodeQueries, UserQueries, PatientQueries, SchedulingQueries, AuditQueries, AccessQueries
+):
     pass
 
 
@@ -44,7 +53,7 @@ class Query(NodeQueries, UserQueries, PatientQueries, SchedulingQueries, AuditQu
     "userErrors list is empty on success; on a broken rule it changes nothing and userErrors "
     "says why. Send mutations with POST (over GET they are refused with 405)."
 )
-class Mutation(UserMutations, PatientMutations, SchedulingMutations):
+class Mutation(UserMutations, PatientMutations, SchedulingMutations, AccessMutations):
     pass
 
 
@@ -73,6 +82,7 @@ def create_schema(settings: Settings) -> strawberry.Schema:
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),
+        LoadedPolicy,
         MaskUnexpectedErrors,
         OperationScope,  # last: it finishes first, before errors are masked
     ]

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 from strawberry.utils.str_converters import to_camel_case
 
+from app.access.errors import AccessErrorCode
 from app.auth import AuthErrorCode
 from app.authz import Actor
 from app.errors import CommonErrorCode, DomainError, DomainErrors
@@ -39,6 +40,7 @@ _DOMAIN_CODES: tuple[type[enum.StrEnum], ...] = (
     UserErrorCode,
     PatientErrorCode,
     SchedulingErrorCode,
+    AccessErrorCode,
 )
 
 _ErrorCode = enum.Enum(  # type: ignore[misc]
@@ -74,8 +76,30 @@ CODE_DESCRIPTIONS: dict[enum.StrEnum, str] = {
     ),
     # user administration (the `practice create-user` command; no mutation returns these yet)
     UserErrorCode.USERNAME_TAKEN: "Creating a user: another user has this username.",
-    UserErrorCode.UNKNOWN_ROLE: "Creating a user: no role, or a role that does not exist.",
     UserErrorCode.WEAK_PASSWORD: "Creating a user: the password has fewer than 12 characters.",
+    UserErrorCode.LAST_ADMIN: (
+        "setUserRoles: it would leave no active user holding admin, and so nobody able to change "
+        "roles or the policy again; grant admin to someone else first."
+    ),
+    # roles and their permissions
+    AccessErrorCode.INVALID_ROLE_NAME: (
+        "A role name is lowercase letters, digits and underscores, starting with a letter, at "
+        "most 32 characters, and not `system`."
+    ),
+    AccessErrorCode.ROLE_EXISTS: "createRole: a role with this name exists.",
+    AccessErrorCode.UNKNOWN_ROLE: "No role has this name (or no role was given).",
+    AccessErrorCode.UNKNOWN_PERMISSION: (
+        "Not a (resource, action) pair of the permission catalog (see permissionCatalog)."
+    ),
+    AccessErrorCode.NOT_GRANTED: (
+        "revokePermission: the role does not hold this permission itself (it may inherit it)."
+    ),
+    AccessErrorCode.BUILTIN_ROLE: "deleteRole: a builtin role cannot be deleted.",
+    AccessErrorCode.ROLE_IN_USE: "deleteRole: users still hold the role; take it from them first.",
+    AccessErrorCode.LOCKOUT: (
+        "revokePermission: taking access_policy write from admin would leave nobody able to "
+        "change roles."
+    ),
     # patient records
     PatientErrorCode.REQUIRED: "A required value is missing, or blank once trimmed.",
     PatientErrorCode.POSSIBLE_DUPLICATE: (

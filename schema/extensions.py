@@ -1,4 +1,5 @@
-"""Schema extensions: per-operation scope (session, audit commit) and error masking."""
+"""Schema extensions: per-operation scope (session, audit commit), the access policy loaded
+before execution, and error masking."""
 
 from __future__ import annotations
 
@@ -76,6 +77,17 @@ def _refuse(result: Any, exc: Exception, request_id: str) -> None:
         result.data = None
         error = GraphQLError("Audit trail unavailable.", original_error=exc)
         result.errors = [shape_error(error, request_id)]
+
+
+class LoadedPolicy(SchemaExtension):
+    """Loads the access policy before the first operation executes, in an app whose lifespan
+    did not run (httpx's ASGITransport, scripts). Only now: a request refused while parsing or
+    validating runs no SQL at all."""
+
+    async def on_execute(self) -> AsyncIterator[None]:
+        context: Context = self.execution_context.context
+        await context.runtime.policy.ensure_loaded()
+        yield
 
 
 class MaskUnexpectedErrors(SchemaExtension):

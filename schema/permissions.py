@@ -12,6 +12,7 @@ from strawberry.extensions import FieldExtension
 from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.types import Info
 
+from app.access.policy import defaults
 from app.audit import trail
 from app.authz import STAFF_ROLES, Actor, Authorizer
 from schema.context import Context
@@ -164,7 +165,10 @@ _ROLE_NAMES = {
 
 @functools.cache
 def _policy() -> Authorizer:
-    return Authorizer()
+    """The shipped default policy (policies/), which the descriptions speak of."""
+    authorizer = Authorizer()
+    authorizer.load(defaults().policy, 0)
+    return authorizer
 
 
 def who(resource: str, action: str) -> str:

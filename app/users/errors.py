@@ -7,5 +7,5 @@ class UserErrorCode(enum.StrEnum):
     """Why a staff user could not be created (not to be confused with the GraphQL UserError)."""
 
     USERNAME_TAKEN = "USERNAME_TAKEN"
-    UNKNOWN_ROLE = "UNKNOWN_ROLE"
     WEAK_PASSWORD = "WEAK_PASSWORD"
+    LAST_ADMIN = "LAST_ADMIN"

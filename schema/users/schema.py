@@ -1,4 +1,4 @@
-"""login, refreshToken and me."""
+"""login, refreshToken, me, and which roles a user holds."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import strawberry
 from strawberry.types import Info
 
 from app.auth import AuthResult
-from app.users.service import get_user
+from app.users.service import get_user, set_roles
 from schema.context import Context
-from schema.errors import UserError, run_public_mutation, to_user_errors
+from schema.errors import UserError, run_mutation, run_public_mutation, to_user_errors
 from schema.permissions import Public, can, guard, who
 
 
@@ -53,6 +53,31 @@ class LogoutPayload:
     )
     user_errors: list[UserError] = strawberry.field(
         description="INVALID_REFRESH_TOKEN when no open session has the token; empty on success."
+    )
+
+
+@strawberry.input(description="The roles a user should hold from now on.")
+class SetUserRolesInput:
+    username: str = strawberry.field(description="The user's login name.")
+    roles: list[str] = strawberry.field(
+        description="Every role the user is to hold (the ones not named are taken away)."
+    )
+
+
+@strawberry.type(description="A user and the roles they hold now.")
+class UserRoles:
+    username: str = strawberry.field(description="The login name.")
+    roles: list[str] = strawberry.field(description="The roles held, sorted.")
+
+
+@strawberry.type(description="Result of setUserRoles.")
+class SetUserRolesPayload:
+    user: UserRoles | None = strawberry.field(
+        description="The user with their new roles; null when refused."
+    )
+    user_errors: list[UserError] = strawberry.field(
+        description="Why the roles were not changed (UNKNOWN_ROLE, LAST_ADMIN, NOT_FOUND); "
+        "empty on success."
     )
 
 
@@ -160,4 +185,24 @@ class UserMutations:
         auth = info.context.runtime.authenticator
         return await _authenticate(
             info, lambda s, ip, rid: auth.refresh(s, input.refresh_token, ip, rid)
+        )
+
+    @strawberry.mutation(
+        extensions=can("access_policy", "write"),
+        description="Replace the roles a user holds; they apply from the user's next sign-in "
+        "or token refresh.",
+    )
+    async def set_user_roles(
+        self,
+        info: Info[Context, Any],
+        input: Annotated[
+            SetUserRolesInput, strawberry.argument(description="The user and their roles.")
+        ],
+    ) -> SetUserRolesPayload:
+        user, errors = await run_mutation(
+            info, lambda s, a: set_roles(s, a, username=input.username, roles=input.roles)
+        )
+        return SetUserRolesPayload(
+            user=UserRoles(username=user.username, roles=user.role_names) if user else None,
+            user_errors=errors,
         )

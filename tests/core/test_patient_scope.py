@@ -3,7 +3,7 @@
 The walk is generic: it reads the schema, calls every root query field with arguments that
 point at patient B's data (ids, B's name as a search, B's visit day), and fails if anything of
 B's comes back to patient A's login. To prove that row scope, not role policy, is what holds,
-the patient role is given every staff permission first; and the same walk aimed at A's own
+the patient role is granted every permission first; and the same walk aimed at A's own
 data must find it (else the walk proves nothing).
 """
 
@@ -117,10 +117,18 @@ async def _patient_login(runtime: Runtime, client: GraphQLClient, patient_pk: in
     return await client.login("portal.a")
 
 
-def _grant_patient_every_staff_permission(runtime: Runtime) -> None:
-    enforcer = runtime.authorizer._enforcer  # the test's own policy, not a product path
-    for role in {rule[0] for rule in enforcer.get_policy()}:
-        enforcer.add_grouping_policy("patient", role)
+CATALOG = "{ permissionCatalog { resource action } }"
+GRANT = """
+mutation ($input: RolePermissionInput!) { grantPermission(input: $input) { userErrors { code } } }
+"""
+
+
+async def _grant_patient_every_permission(client: GraphQLClient) -> None:
+    """An admin grants the patient role everything there is (through the access API)."""
+    admin = await client.login("admin")
+    for permission in (await admin.data(CATALOG))["permissionCatalog"]:
+        payload = await admin.data(GRANT, input={"role": "patient", **permission})
+        assert payload["grantPermission"]["userErrors"] == []
 
 
 async def _target(client: GraphQLClient, clinic: Any, family: str, hour: int) -> dict[str, Any]:
@@ -198,7 +206,7 @@ async def test_a_patient_user_sees_nothing_of_another_patient_through_any_root_f
     theirs = await _target(client, clinic, "Otherpatient", 11)
     patient = await _patient_login(runtime, client, pk_of(mine["ids"]["patientId"]))
     # and a patient role that role policy would let read everything staff can
-    _grant_patient_every_staff_permission(runtime)
+    await _grant_patient_every_permission(client)
     walk = Walk((await client.data(INTROSPECT))["__schema"])
     # when A's login calls every root field aimed at B's data
     bodies = await _walk(patient, walk, theirs)

@@ -1,0 +1,1 @@
+"""GraphQL surface of roles and their permissions."""
