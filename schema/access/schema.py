@@ -88,6 +88,28 @@ async def _change_role(info: Info[Context, Any], work: Any) -> RolePayload:
     return RolePayload(role=Role.from_rules(rules) if rules else None, user_errors=errors)
 
 
+def _permission_change(change: Any, description: str) -> Any:
+    """grantPermission or revokePermission: the same input, payload and guard."""
+
+    async def resolve(
+        self: Any,
+        info: Info[Context, Any],
+        input: Annotated[
+            RolePermissionInput, strawberry.argument(description="The role and the permission.")
+        ],
+    ) -> RolePayload:
+        return await _change_role(
+            info,
+            lambda s, a: change(
+                s, a, role=input.role, resource=input.resource, action=input.action
+            ),
+        )
+
+    return strawberry.mutation(
+        resolver=resolve, extensions=can("access_policy", "write"), description=description
+    )
+
+
 @strawberry.type
 class AccessQueries:
     @strawberry.field(extensions=can("access_policy", "read"), description="Every role, by name.")
@@ -119,41 +141,16 @@ class AccessMutations:
             lambda s, a: service.create_role(s, a, name=input.name, description=input.description),
         )
 
-    @strawberry.mutation(
-        extensions=can("access_policy", "write"),
-        description="Every app instance applies it within `policy_refresh_seconds`.",
+    grant_permission = _permission_change(
+        service.grant_permission,
+        "Give a role a permission (audited). Every app instance applies it within "
+        "`policy_refresh_seconds`.",
     )
-    async def grant_permission(
-        self,
-        info: Info[Context, Any],
-        input: Annotated[
-            RolePermissionInput, strawberry.argument(description="The role and the permission.")
-        ],
-    ) -> RolePayload:
-        return await _change_role(
-            info,
-            lambda s, a: service.grant_permission(
-                s, a, role=input.role, resource=input.resource, action=input.action
-            ),
-        )
-
-    @strawberry.mutation(
-        extensions=can("access_policy", "write"),
-        description="Every app instance applies it within `policy_refresh_seconds`.",
+    revoke_permission = _permission_change(
+        service.revoke_permission,
+        "Take a permission from a role (audited). Every app instance applies it within "
+        "`policy_refresh_seconds`.",
     )
-    async def revoke_permission(
-        self,
-        info: Info[Context, Any],
-        input: Annotated[
-            RolePermissionInput, strawberry.argument(description="The role and the permission.")
-        ],
-    ) -> RolePayload:
-        return await _change_role(
-            info,
-            lambda s, a: service.revoke_permission(
-                s, a, role=input.role, resource=input.resource, action=input.action
-            ),
-        )
 
     @strawberry.mutation(
         extensions=can("access_policy", "write"),

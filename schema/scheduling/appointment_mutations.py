@@ -102,6 +102,21 @@ async def _step(
     )
 
 
+def _step_mutation(step: Any, action: str, description: str) -> Any:
+    """A mutation for one lifecycle step, guarded by (appointment, action)."""
+
+    async def resolve(
+        self: Any,
+        info: Info[Context, Any],
+        input: Annotated[AppointmentIdInput, strawberry.argument(description="The appointment.")],
+    ) -> AppointmentPayload:
+        return await _step(info, input, step)
+
+    return strawberry.mutation(
+        resolver=resolve, extensions=can("appointment", action), description=description
+    )
+
+
 def _appointment_id(input: RescheduleAppointmentInput | CancelAppointmentInput) -> int:
     return pk(input.appointment_id, "Appointment", "appointmentId")
 
@@ -263,35 +278,14 @@ class AppointmentMutations:
         )
         return _many([one] if one else None, errors)
 
-    @strawberry.mutation(
-        extensions=can("appointment", "check_in"),
-        description="The patient arrived: BOOKED to ARRIVED.",
+    check_in_appointment = _step_mutation(
+        booking.check_in, "check_in", "The patient arrived: BOOKED to ARRIVED."
     )
-    async def check_in_appointment(
-        self,
-        info: Info[Context, Any],
-        input: Annotated[AppointmentIdInput, strawberry.argument(description="The appointment.")],
-    ) -> AppointmentPayload:
-        return await _step(info, input, booking.check_in)
-
-    @strawberry.mutation(
-        extensions=can("appointment", "check_in"),
-        description="The patient did not come: BOOKED to NOAPPOINTMENT, once it has begun.",
+    mark_no_show = _step_mutation(
+        booking.mark_no_show,
+        "check_in",
+        "The patient did not come: BOOKED to NOAPPOINTMENT, once it has begun.",
     )
-    async def mark_no_show(
-        self,
-        info: Info[Context, Any],
-        input: Annotated[AppointmentIdInput, strawberry.argument(description="The appointment.")],
-    ) -> AppointmentPayload:
-        return await _step(info, input, booking.mark_no_show)
-
-    @strawberry.mutation(
-        extensions=can("appointment", "complete"),
-        description="The visit took place: ARRIVED to FULFILLED.",
+    complete_appointment = _step_mutation(
+        booking.complete, "complete", "The visit took place: ARRIVED to FULFILLED."
     )
-    async def complete_appointment(
-        self,
-        info: Info[Context, Any],
-        input: Annotated[AppointmentIdInput, strawberry.argument(description="The appointment.")],
-    ) -> AppointmentPayload:
-        return await _step(info, input, booking.complete)
