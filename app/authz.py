@@ -10,7 +10,9 @@ Two questions, answered in one place each:
 
 from __future__ import annotations
 
+import contextlib
 import enum
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -101,6 +103,19 @@ def act_as(session: AsyncSession, actor: Actor | None) -> AsyncSession:
     """Every ORM statement of this session is limited to the rows `actor` may see."""
     session.info[_ACTOR_KEY] = actor
     return session
+
+
+@contextlib.contextmanager
+def unscoped(session: AsyncSession) -> Iterator[AsyncSession]:
+    """The session without row scope for a while: for the system's own work done on a caller's
+    behalf (signing in reads accounts; a patient's cancellation withdraws reminders and offers
+    the time to other patients), never to answer the caller."""
+    actor = session.info.get(_ACTOR_KEY)
+    session.info[_ACTOR_KEY] = None
+    try:
+        yield session
+    finally:
+        session.info[_ACTOR_KEY] = actor
 
 
 @event.listens_for(Session, "do_orm_execute")

@@ -25,7 +25,7 @@ from typing import Any, ClassVar, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.authz import Actor
+from app.authz import Actor, unscoped
 from app.config import Settings
 
 PENDING_KEY = "domain_events_pending"
@@ -94,11 +94,14 @@ async def dispatch(session: AsyncSession) -> None:
     """Run every handler of every pending event, including events the handlers raise."""
     _load_handlers()
     pending: list[tuple[Actor, DomainEvent]] = session.info.get(PENDING_KEY, [])
-    while pending:
-        actor, event = pending.pop(0)
-        handling = Handling(session, actor, settings_of(session))
-        for handler in _handlers.get(type(event), ()):
-            await handler(handling, event)
+    # Reactions are the system's work, done for whoever caused the event: they see every row
+    # (a patient's cancellation must reach the outbox and other patients' waitlist entries).
+    with unscoped(session):
+        while pending:
+            actor, event = pending.pop(0)
+            handling = Handling(session, actor, settings_of(session))
+            for handler in _handlers.get(type(event), ()):
+                await handler(handling, event)
     session.info.pop(PENDING_KEY, None)
 
 

@@ -19,7 +19,7 @@ from strawberry.utils.str_converters import to_camel_case
 
 from app.access.errors import AccessErrorCode
 from app.auth import AuthErrorCode
-from app.authz import Actor
+from app.authz import Actor, unscoped
 from app.errors import CommonErrorCode, DomainError, DomainErrors
 from app.patients.errors import PatientErrorCode
 from app.scheduling.errors import SchedulingErrorCode
@@ -275,7 +275,8 @@ async def run_public_mutation(
     """`run_mutation` for a mutation anyone may call (logout): the work is given no actor."""
     try:
         async with info.context.op.transaction() as session:
-            result = await work(session)
+            with unscoped(session):  # no caller yet: the work reads accounts, not their rows
+                result = await work(session)
     except DomainError as error:
         return None, to_user_errors(error, overrides)
     return result, []

@@ -11,6 +11,7 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
+from app.authz import ActorKind
 from app.scheduling import models
 from schema.context import Context
 from schema.loaders import by_id
@@ -106,7 +107,12 @@ class ProviderNode(relay.Node):
         description="The secret iCalendar feed path (admins hand it to the "
         "provider); null, with a FORBIDDEN error, for anyone else.",
     )
-    def calendar_feed_path(self) -> str | None:
+    def calendar_feed_path(self, info: Info[Context, Any]) -> str | None:
+        # The feed lists every patient's visits with the provider: staff only, whatever a
+        # non-staff role is granted.
+        actor = info.context.op.actor
+        if actor is None or actor.kind is not ActorKind.STAFF:
+            return None
         return f"/calendar/{self.pk}.ics?token={self.calendar_token}"
 
     @strawberry.field(

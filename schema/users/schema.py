@@ -9,6 +9,7 @@ import strawberry
 from strawberry.types import Info
 
 from app.auth import AuthResult
+from app.authz import unscoped
 from app.users.service import get_user, set_roles
 from schema.context import Context
 from schema.errors import UserError, run_mutation, run_public_mutation, to_user_errors
@@ -94,8 +95,10 @@ class Me:
 async def _authenticate(info: Info[Context, Any], attempt: Any) -> AuthPayload:
     """Sign-in writes (failed-attempt counts, audit) are kept whatever the outcome."""
     op = info.context.op
+    # Signing in reads accounts and sessions, whatever token the caller happens to send.
     async with op.transaction() as session:
-        result: AuthResult = await attempt(session, info.context.ip, op.request_id)
+        with unscoped(session):
+            result: AuthResult = await attempt(session, info.context.ip, op.request_id)
     if result.tokens is None:
         assert result.error is not None
         return AuthPayload(

@@ -20,9 +20,11 @@ from app.runtime import Runtime
 from app.transaction import unit_of_work
 from app.users.models import PatientAccess
 from app.users.service import create_user
+from tests.fixtures.auth import REFRESH
+from tests.fixtures.graphql import LOGIN as LOGIN_TOKENS
 from tests.fixtures.graphql import GraphQLClient, pk_of
 from tests.fixtures.patients import create_patient_record
-from tests.fixtures.scheduling import book, days_ahead, make_clinic
+from tests.fixtures.scheduling import book, days_ahead, make_clinic, make_patient
 
 INTROSPECT = """
 { __schema { queryType { name } types { name kind
@@ -34,6 +36,12 @@ WAITLIST = """
 mutation ($input: AddToWaitlistInput!) { addToWaitlist(input: $input) { waitlistEntryId } }
 """
 MAX_DEPTH = 3
+CANCEL = """
+mutation ($input: CancelAppointmentInput!) {
+  cancelAppointment(input: $input) { userErrors { code } }
+}
+"""
+ENTRY = "query ($id: ID!) { node(id: $id) { ... on WaitlistEntry { status } } }"
 
 
 def _named(type_ref: dict[str, Any]) -> tuple[str, str, bool]:
@@ -101,7 +109,8 @@ def _literal(value: Any) -> str:
     return json.dumps(value)
 
 
-async def _patient_login(runtime: Runtime, client: GraphQLClient, patient_pk: int) -> GraphQLClient:
+async def _sign_in(runtime: Runtime, client: GraphQLClient, patient_pk: int) -> dict[str, Any]:
+    """A portal login for the patient (`portal.a`), signed in: its tokens."""
     async with unit_of_work(runtime.sessions) as session:
         user = await create_user(
             session,
@@ -114,7 +123,14 @@ async def _patient_login(runtime: Runtime, client: GraphQLClient, patient_pk: in
             allow_weak_password=True,
         )
         session.add(PatientAccess(user_id=user.id, patient_id=patient_pk))
-    return await client.login("portal.a")
+    tokens = (await client.data(LOGIN_TOKENS, username="portal.a", password="demo"))["login"]
+    assert tokens["userErrors"] == []
+    return tokens
+
+
+async def _patient_login(runtime: Runtime, client: GraphQLClient, patient_pk: int) -> GraphQLClient:
+    tokens = await _sign_in(runtime, client, patient_pk)
+    return GraphQLClient(client.http, tokens["accessToken"])
 
 
 CATALOG = "{ permissionCatalog { resource action } }"
@@ -210,12 +226,37 @@ async def test_a_patient_user_sees_nothing_of_another_patient_through_any_root_f
     walk = Walk((await client.data(INTROSPECT))["__schema"])
     # when A's login calls every root field aimed at B's data
     bodies = await _walk(patient, walk, theirs)
-    # then nothing of B's comes back: not the name, not one of B's ids
+    # then nothing of B's comes back: not the name, not one of B's ids, no provider's feed
     for body in bodies:
         assert theirs["family"] not in body
+        assert "/calendar/" not in body
         for node_id in theirs["nodes"]:
             assert f'"{node_id}"' not in body
     # and the same walk aimed at A's own data finds it (row scope lets A's rows through)
     own = "\n".join(await _walk(patient, walk, mine))
     assert mine["family"] in own
     assert all(f'"{node_id}"' in own for node_id in mine["nodes"][:6])
+    # and when A cancels A's own visit, the reactions run for the practice, not in A's scope:
+    # the freed time is offered to B, who waits for it (B's entry, invisible to A)
+    cancelled = await patient.data(
+        CANCEL, input={"appointmentId": mine["ids"]["appointmentId"], "reason": "Travelling"}
+    )
+    assert cancelled["cancelAppointment"]["userErrors"] == []
+    desk = await client.login("front_desk")
+    entry = (await desk.data(ENTRY, id=theirs["nodes"][-1]))["node"]
+    assert entry["status"] == "OFFERED"
+
+
+async def test_a_patient_login_signs_in_and_refreshes_while_it_sends_its_token(
+    client: GraphQLClient, runtime: Runtime
+) -> None:
+    # given a patient login, whose client sends its access token with every request
+    _, gid_a = await make_patient(runtime)
+    tokens = await _sign_in(runtime, client, pk_of(gid_a))
+    bearer = GraphQLClient(client.http, tokens["accessToken"])
+    # when it refreshes its session, and when someone signs in as staff on that device
+    refreshed = (await bearer.data(REFRESH, token=tokens["refreshToken"]))["refreshToken"]
+    staff = (await bearer.data(LOGIN_TOKENS, username="front_desk", password="demo"))["login"]
+    # then both work: signing in reads accounts, not the caller's rows
+    assert refreshed["userErrors"] == [] and refreshed["accessToken"]
+    assert staff["userErrors"] == [] and staff["accessToken"]
