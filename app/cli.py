@@ -126,6 +126,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         log_level="info",
         access_log=False,  # our own access log (app/main.py) leaves query strings out
         proxy_headers=False,
+        ws_max_size=settings.max_body_bytes,  # a larger WebSocket message closes the socket
     )
     return 0
 

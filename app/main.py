@@ -31,6 +31,7 @@ from strawberry.types.graphql import OperationType
 
 from app import graphiql
 from app.auth import InvalidToken
+from app.body_limit import BodyLimit
 from app.config import Settings
 from app.db import utcnow
 from app.runtime import Runtime
@@ -283,6 +284,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         ],
         middleware=[
             Middleware(RequestId),
+            Middleware(BodyLimit, max_bytes=settings.max_body_bytes),
             Middleware(
                 CORSMiddleware,
                 allow_origins=settings.cors_origins,
