@@ -71,8 +71,8 @@ class Settings(BaseSettings):
     max_aliases: int = 30
     max_tokens: int = 2000
     max_page_size: int = 100
-    # Request bodies and WebSocket messages (a GraphQL document with its variables): 1 MiB
-    max_body_bytes: int = 1_048_576
+    # Request bodies and WebSocket messages (a GraphQL document with its variables): 2 MiB
+    max_body_bytes: int = 2_097_152
     # Both default to on in development and test, and to off in production.
     introspection: bool = True
     graphiql: bool = True
