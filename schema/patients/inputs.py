@@ -8,7 +8,7 @@ from typing import Any
 import strawberry
 from strawberry import relay
 
-from schema.patients.types import (
+from schema.patients.enums import (
     AllergyCategory,
     AllergySeverity,
     Sex,

@@ -26,7 +26,8 @@ from schema.patients.inputs import (
     UpdateNoteInput,
     UpdatePatientInput,
 )
-from schema.patients.types import AllergyNode, CoverageNode, NoteNode, PatientNode, ProblemNode
+from schema.patients.records import AllergyNode, CoverageNode, NoteNode, ProblemNode
+from schema.patients.types import PatientNode
 from schema.permissions import can, who
 
 _USER_ERRORS = "Why nothing was saved; empty on success."
