@@ -78,10 +78,6 @@ def raise_event(session: AsyncSession, actor: Actor, event: DomainEvent) -> None
     session.info.setdefault(PENDING_KEY, []).append((actor, event))
 
 
-def discard(session: AsyncSession) -> None:
-    session.info.pop(PENDING_KEY, None)
-
-
 def settings_of(session: AsyncSession) -> Settings:
     """The settings a session was made with (the runtime's session factory puts them there)."""
     settings: Settings | None = session.info.get(SETTINGS_KEY)

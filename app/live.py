@@ -105,10 +105,6 @@ def publish(session: AsyncSession, event: DomainEvent) -> None:
     session.info.setdefault(PENDING_KEY, []).append(event)
 
 
-def discard(session: AsyncSession) -> None:
-    session.info.pop(PENDING_KEY, None)
-
-
 async def send_before_commit(session: AsyncSession) -> list[DomainEvent]:
     """PostgreSQL: NOTIFY inside the transaction. Returns what SQLite must deliver after it."""
     events: list[DomainEvent] = session.info.pop(PENDING_KEY, [])
