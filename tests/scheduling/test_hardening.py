@@ -1,7 +1,6 @@
 """Review findings: racing status changes and names, extreme dates, runaway rules, series scope."""
 
 import asyncio
-import time
 from datetime import UTC, datetime, timedelta
 
 from app.outbox.models import MessageKind, OutboxMessage
@@ -190,7 +189,7 @@ async def test_a_calendar_feed_id_out_of_range_is_not_found(client):
         assert response.status_code == 404, provider_id
 
 
-async def test_rules_that_never_match_or_never_advance_end_fast_as_invalid(runtime, client):
+async def test_rules_that_never_match_or_never_advance_are_invalid(runtime, client):
     clinic = await make_clinic(runtime)
     _, patient = await make_patient(runtime)
     desk = await client.login("front_desk")
@@ -202,16 +201,14 @@ async def test_rules_that_never_match_or_never_advance_end_fast_as_invalid(runti
         "FREQ=WEEKLY;INTERVAL=-1;COUNT=2",
         "FREQ=YEARLY;COUNT=10",
     ):
-        # when
-        began = time.perf_counter()
+        # when (how long the walk takes is bounded in tests/unit/test_recurrence.py)
         payload = (
             await desk.data(SERIES, input={**booking(clinic, patient, first), "rrule": rule})
         )["bookRecurringAppointments"]
-        # then it is refused, quickly
+        # then it is refused
         assert [(e["code"], e["field"]) for e in payload["userErrors"]] == [
             ("INVALID_RRULE", ["rrule"])
         ], rule
-        assert time.perf_counter() - began < 1.5, rule
     assert await snapshot(runtime) == before
 
 
