@@ -16,7 +16,7 @@ import shutil
 import sqlite3
 import subprocess
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -151,7 +151,7 @@ def _refuse_unless_empty(tables: int, force: bool) -> None:
 def _sqlite_tables(target: Path) -> int:
     if not target.exists() or target.stat().st_size == 0:
         return 0
-    with _closing(sqlite3.connect(f"file:{target}?mode=ro", uri=True)) as connection:
+    with closing(_read_only(target)) as connection:
         return int(
             connection.execute(
                 "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
@@ -163,8 +163,8 @@ def _sqlite_restore(source: Path, target: Path, busy_timeout_ms: int) -> None:
     """Through the backup API, so the target's own WAL and locks are honoured."""
     target.parent.mkdir(parents=True, exist_ok=True)
     with (
-        _closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as backup_file,
-        _closing(sqlite3.connect(target, timeout=busy_timeout_ms / 1000)) as database,
+        closing(_read_only(source)) as backup_file,
+        closing(sqlite3.connect(target, timeout=busy_timeout_ms / 1000)) as database,
     ):
         problems = [row[0] for row in backup_file.execute("PRAGMA integrity_check")]
         if problems != ["ok"]:
@@ -173,12 +173,8 @@ def _sqlite_restore(source: Path, target: Path, busy_timeout_ms: int) -> None:
         database.execute("PRAGMA journal_mode=WAL")
 
 
-@contextmanager
-def _closing(connection: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    try:
-        yield connection
-    finally:
-        connection.close()
+def _read_only(path: Path) -> sqlite3.Connection:
+    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
 
 
 # shared ------------------------------------------------------------------------------------
