@@ -71,7 +71,7 @@ def _sqlite_backup(source: Path, partial: Path, busy_timeout_ms: int) -> None:
 
 @contextmanager
 def _written_atomically(destination: Path) -> Iterator[Path]:
-    """A fresh owner-only file beside `destination`, renamed to it (and synced) on success."""
+    """A fresh owner-only file beside `destination`, linked to that name (synced) on success."""
     destination.parent.mkdir(parents=True, exist_ok=True)
     partial = destination.with_name(f".{destination.name}.partial")
     partial.unlink(missing_ok=True)
@@ -80,10 +80,14 @@ def _written_atomically(destination: Path) -> Iterator[Path]:
         yield partial
         with partial.open("rb+") as written:
             os.fsync(written.fileno())
-        partial.replace(destination)
+        try:
+            os.link(partial, destination)  # unlike a rename, never replaces a file
+        except FileExistsError:
+            raise BackupError(f"{destination} exists: name a new file") from None
         _fsync_directory(destination.parent)
     finally:
-        partial.unlink(missing_ok=True)
+        for suffix in ("", "-journal", "-wal", "-shm"):  # SQLite's, should the copy fail
+            Path(f"{partial}{suffix}").unlink(missing_ok=True)
 
 
 def _fsync_directory(path: Path) -> None:
