@@ -1,4 +1,5 @@
-"""The `practice` command: serve, migrate, seed, create-user, worker, schema, audit verify."""
+"""The `practice` command: serve, migrate, seed, create-user, worker, schema, audit verify,
+backup and restore."""
 
 from __future__ import annotations
 
@@ -158,6 +159,46 @@ def cmd_schema(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
+    from app.backup import BackupError, backup
+
+    try:
+        print(backup(settings, Path(args.path)))
+    except BackupError as error:
+        print(f"backup failed: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
+    """Restore, then verify the restored audit chain as `practice audit verify` would."""
+    from app.backup import BackupError, restore
+
+    try:
+        print(restore(settings, Path(args.path), force=args.force))
+    except BackupError as error:
+        print(f"restore failed: {error}", file=sys.stderr)
+        return 1
+    verify = build_parser().parse_args(["audit", "verify"])
+    return int(verify.func(settings, verify))
+
+
+def _add_backup_commands(sub: Any) -> None:
+    backup = sub.add_parser(
+        "backup", help="copy the database to a new file while the server keeps serving"
+    )
+    backup.add_argument("path", help="the backup file to write (must not exist)")
+    backup.set_defaults(func=cmd_backup)
+    restore = sub.add_parser(
+        "restore", help="load a backup into the (empty) database, then verify its audit chain"
+    )
+    restore.add_argument("path", help="a file written by `practice backup`")
+    restore.add_argument(
+        "--force", action="store_true", help="replace a database that already holds tables"
+    )
+    restore.set_defaults(func=cmd_restore)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="practice", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -198,6 +239,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="a head printed by an earlier verify: it must still be there",
     )
     verify.set_defaults(func=cmd_audit_verify)
+    _add_backup_commands(sub)
     return parser
 
 

@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     database_echo: bool = False
     # How long a SQLite writer waits for the write lock before "database is locked".
     sqlite_busy_timeout_ms: int = 15_000
+    # Where `practice backup`/`restore` find pg_dump, pg_restore and psql on PostgreSQL (PATH when
+    # unset): pg_dump refuses a server newer than itself, so point this at the server's version.
+    pg_bin_dir: str | None = None
     host: str = "127.0.0.1"
     port: int = 8000
 
