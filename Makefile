@@ -44,6 +44,7 @@ schema: $(VENV)/.installed
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m bench.nested_patients
 	$(BIN)/python -m bench.slots
+	$(BIN)/python -m bench.key_rotation
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -18,8 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
-from sqlalchemy import Column, Row, Table, func, select, update
-from sqlalchemy.engine import CursorResult
+from sqlalchemy import Column, Row, Table, bindparam, func, select, update
 
 from app.audit import trail
 from app.authz import SYSTEM
@@ -163,16 +162,24 @@ async def _write_batch(
 ) -> None:
     # Re-encryption changes no content: columns that track changes (updated_at) keep their value.
     untouched = {c.name: c for c in target.table.columns if c.onupdate is not None}
+    key, column = target.primary_key, target.column
+    stmt = (
+        update(target.table)
+        .where(key == bindparam("row_key"), column == bindparam("old_value"))
+        .values({column.name: bindparam("new_value"), **untouched})
+    )
     rotated: Counter[str] = Counter()
     async with unit_of_work(runtime.sessions) as session:
-        for key, old, new in changes:
-            stmt = (
-                update(target.table)
-                .where(target.primary_key == key, target.column == old)
-                .values({target.column.name: new, **untouched})
-            )
-            result: CursorResult[Any] = await session.execute(stmt)  # type: ignore[assignment]
-            if result.rowcount:
+        # One statement for the batch (executemany), then one read to see which rows it changed:
+        # a row the app changed after the batch was read no longer holds the value read.
+        await session.execute(
+            stmt, [{"row_key": k, "old_value": old, "new_value": new} for k, old, new in changes]
+        )
+        keys = [row_key for row_key, _, _ in changes]
+        written = await session.execute(select(key, column).where(key.in_(keys)))
+        now = {row_key: bytes(value) for row_key, value in written if value is not None}
+        for row_key, old, new in changes:
+            if now.get(row_key) == new:
                 rotated[key_id_of(old)] += 1
             else:
                 report.changed_meanwhile += 1
