@@ -189,8 +189,11 @@ async def _write_batch(
                 SYSTEM,
                 "rotate_key",
                 "EncryptedColumn",
-                target.name,
-                detail={"to_key": cipher.keyring.current, "from_keys": dict(rotated)},
+                detail={
+                    "column": target.name,
+                    "to_key": cipher.keyring.current,
+                    "from_keys": dict(rotated),
+                },
             )
     report.rotated.update(rotated)
     report.batches += 1

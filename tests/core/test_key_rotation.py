@@ -100,7 +100,7 @@ async def test_rotated_values_read_back_with_only_the_new_key(database_url, monk
             audited = (
                 await session.execute(
                     text(
-                        "SELECT actor_username, resource_id, detail FROM audit_events "
+                        "SELECT actor_username, resource_type, detail FROM audit_events "
                         "WHERE action = 'rotate_key' ORDER BY seq"
                     )
                 )
@@ -108,10 +108,11 @@ async def test_rotated_values_read_back_with_only_the_new_key(database_url, monk
     assert all(
         new != old and when == was for (new, when), (old, was) in zip(now, written, strict=True)
     )
-    assert [tuple(row[:2]) for row in audited] == [("system", "patients.ssn_encrypted")] * 2
+    assert [tuple(row[:2]) for row in audited] == [("system", "EncryptedColumn")] * 2
+    column = "patients.ssn_encrypted"
     assert [json.loads(row[2]) for row in audited] == [
-        {"from_keys": {"a": 2}, "to_key": "b"},
-        {"from_keys": {"a": 1}, "to_key": "b"},
+        {"column": column, "from_keys": {"a": 2}, "to_key": "b"},
+        {"column": column, "from_keys": {"a": 1}, "to_key": "b"},
     ]
     assert await asyncio.to_thread(cli.main, ["audit", "verify"]) == 0
 
