@@ -126,11 +126,13 @@ class Settings(BaseSettings):
                     "PRACTICE_FIELD_ENCRYPTION_KEY_ID must name the key new values use"
                 )
             (current,) = keys
-        try:
-            decoded = {key_id: base64.b64decode(key, validate=True) for key_id, key in keys.items()}
-            return Keyring(decoded, current)
-        except ValueError as error:  # binascii.Error is one
-            raise ValueError(f"field encryption keys: {error} (base64 of 32 bytes each)") from error
+        decoded = {}
+        for key_id, key in keys.items():
+            try:
+                decoded[key_id] = base64.b64decode(key, validate=True)
+            except ValueError as error:  # binascii.Error
+                raise ValueError(f"field key {key_id!r} is not base64 of 32 bytes") from error
+        return Keyring(decoded, current)
 
     @property
     def is_sqlite(self) -> bool:

@@ -88,9 +88,12 @@ def test_settings_build_the_keyring():
     ("values", "message"),
     [
         ({"field_encryption_keys": {"a": b64(A), "b": b64(B)}}, "must name the key new values"),
-        ({"field_encryption_keys": {"a": b64(A)}, "field_encryption_key_id": "b"}, "not in"),
+        (
+            {"field_encryption_keys": {"a": b64(A)}, "field_encryption_key_id": "b"},
+            "the current key id 'b' is not in the keyring",
+        ),
         ({"field_encryption_keys": {"a": b64(A[:16])}}, "must be 32 bytes"),
-        ({"field_encryption_keys": {"a": "not base64!"}}, "base64 of 32 bytes"),
+        ({"field_encryption_keys": {"a": "not base64!"}}, "field key 'a' is not base64"),
         ({"field_encryption_keys": {"a b": b64(A)}}, "key id 'a b'"),
         (
             {"field_encryption_key": b64(A), "field_encryption_keys": {"k1": b64(B)}},
