@@ -45,6 +45,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python -m bench.nested_patients
 	$(BIN)/python -m bench.slots
 	$(BIN)/python -m bench.durability
+	$(BIN)/python -m bench.key_rotation
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,5 +1,5 @@
 """The `practice` command: serve, migrate, seed, create-user, worker, schema, audit verify,
-backup and restore."""
+backup, restore and keys."""
 
 from __future__ import annotations
 
@@ -111,6 +111,27 @@ def cmd_audit_verify(settings: Settings, args: argparse.Namespace) -> int:
             f"({report.checked} events before it are intact)"
         )
         return 1
+
+    return _with_runtime(settings, work)
+
+
+def cmd_keys(settings: Settings, args: argparse.Namespace) -> int:
+    """`keys status` counts the values each field key protects; `keys rotate` re-encrypts them
+    under the current key (app/key_rotation.py), batch by batch while the app serves."""
+    from app import key_rotation
+    from app.crypto import FieldCipher
+
+    cipher = FieldCipher(settings.field_keys)
+
+    async def work(runtime: Any) -> int:
+        if args.keys_command == "rotate":
+            lines, ok = key_rotation.describe_rotation(
+                await key_rotation.rotate(runtime, args.batch_size), cipher
+            )
+        else:
+            lines, ok = key_rotation.describe_usage(await key_rotation.usage(runtime), cipher)
+        print("\n".join(lines))
+        return 0 if ok else 1
 
     return _with_runtime(settings, work)
 
@@ -240,6 +261,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     verify.set_defaults(func=cmd_audit_verify)
     _add_backup_commands(sub)
+
+    keys = sub.add_parser("keys", help="field encryption keys: status, rotate")
+    keys_sub = keys.add_subparsers(dest="keys_command", required=True)
+    keys_sub.add_parser("status", help="values per key id: which keys can be retired")
+    rotate = keys_sub.add_parser("rotate", help="re-encrypt every field under the current key")
+    rotate.add_argument("--batch-size", type=int, default=500, help="rows per transaction")
+    keys.set_defaults(func=cmd_keys)
     return parser
 
 

@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.crypto import LEGACY_KEY_ID, Keyring
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 # Development-only secrets so `make run` works on a bare machine. Production refuses them.
@@ -48,8 +50,15 @@ class Settings(BaseSettings):
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
 
-    # Encryption of the most sensitive fields (AES-256-GCM), base64 of 32 bytes
-    field_encryption_key: str = _DEV_FIELD_KEY
+    # Encryption of the most sensitive fields (AES-256-GCM) under a keyring, so the key can be
+    # rotated without downtime (`practice keys rotate`): key id -> base64 of 32 bytes (the
+    # environment gives it as JSON), and the id of the key new values are encrypted under (may
+    # be left out when the keyring holds one key). The single key of before keyrings,
+    # PRACTICE_FIELD_ENCRYPTION_KEY, is key "k1": the key of the values it wrote. Development
+    # and tests fall back to a dev key "k1"; production refuses it.
+    field_encryption_keys: dict[str, str] = Field(default_factory=dict)
+    field_encryption_key_id: str | None = None
+    field_encryption_key: str | None = None
 
     # How often each process checks whether the stored access policy changed
     policy_refresh_seconds: float = 2.0
@@ -83,8 +92,9 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _production_needs_real_secrets(self) -> Settings:
+        keys = self._field_keys_given()
         dev_secrets = (
-            self.jwt_secret == _DEV_JWT_SECRET or self.field_encryption_key == _DEV_FIELD_KEY
+            self.jwt_secret == _DEV_JWT_SECRET or not keys or _DEV_FIELD_KEY in keys.values()
         )
         if self.environment == "production":
             for exploratory in ("introspection", "graphiql"):
@@ -92,16 +102,40 @@ class Settings(BaseSettings):
                     setattr(self, exploratory, False)
         if self.environment == "production" and dev_secrets:
             raise ValueError(
-                "PRACTICE_JWT_SECRET and PRACTICE_FIELD_ENCRYPTION_KEY must be set in production"
+                "PRACTICE_JWT_SECRET and PRACTICE_FIELD_ENCRYPTION_KEYS (or "
+                "PRACTICE_FIELD_ENCRYPTION_KEY) must be set in production"
             )
-        if len(base64.b64decode(self.field_encryption_key)) != 32:
-            raise ValueError("PRACTICE_FIELD_ENCRYPTION_KEY must be base64 of 32 bytes")
+        self.field_keys  # noqa: B018  (a malformed keyring stops the process at start)
         ZoneInfo(self.practice_timezone)
         return self
 
+    def _field_keys_given(self) -> dict[str, str]:
+        keys = dict(self.field_encryption_keys)
+        legacy = self.field_encryption_key
+        if legacy is not None and keys.setdefault(LEGACY_KEY_ID, legacy) != legacy:
+            raise ValueError(
+                f"PRACTICE_FIELD_ENCRYPTION_KEY is key {LEGACY_KEY_ID!r}, and "
+                f"PRACTICE_FIELD_ENCRYPTION_KEYS gives {LEGACY_KEY_ID!r} another key"
+            )
+        return keys
+
     @cached_property
-    def field_key(self) -> bytes:
-        return base64.b64decode(self.field_encryption_key)
+    def field_keys(self) -> Keyring:
+        keys = self._field_keys_given() or {LEGACY_KEY_ID: _DEV_FIELD_KEY}
+        current = self.field_encryption_key_id
+        if current is None:
+            if len(keys) != 1:
+                raise ValueError(
+                    "PRACTICE_FIELD_ENCRYPTION_KEY_ID must name the key new values use"
+                )
+            (current,) = keys
+        decoded = {}
+        for key_id, key in keys.items():
+            try:
+                decoded[key_id] = base64.b64decode(key, validate=True)
+            except ValueError as error:  # binascii.Error
+                raise ValueError(f"field key {key_id!r} is not base64 of 32 bytes") from error
+        return Keyring(decoded, current)
 
     @property
     def is_sqlite(self) -> bool:

@@ -16,7 +16,7 @@ from app.audit import trail
 from app.authz import Actor
 from app.config import Settings
 from app.counters import next_value
-from app.crypto import FieldCipher
+from app.crypto import FieldCipher, context_for
 from app.db import get_or_not_found
 from app.errors import DomainError
 from app.identifiers import mrn_for
@@ -50,7 +50,7 @@ _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 def ssn_context(mrn: str) -> str:
     """The associated data binding an SSN ciphertext to its patient (the MRN never changes)."""
-    return f"patients.ssn:{mrn}"
+    return context_for(Patient.ssn_encrypted, mrn=mrn)
 
 
 # validation ------------------------------------------------------------------------------------
@@ -131,7 +131,7 @@ def full_ssn(
     if patient.ssn_encrypted is None:
         return None
     trail.record(session, actor, "read", "Patient.ssn", patient.id, patient_id=patient.id)
-    cipher = FieldCipher(settings.field_key)
+    cipher = FieldCipher(settings.field_keys)
     digits = cipher.decrypt(patient.ssn_encrypted, ssn_context(patient.mrn))
     return f"{digits[:3]}-{digits[3:5]}-{digits[5:]}"
 
@@ -183,7 +183,7 @@ async def create_patient(
                 ["confirm_duplicate"],
             )
     patient = Patient(**clean, mrn=await _new_mrn(session), created_by_id=actor.user_id)
-    _set_ssn(patient, ssn, FieldCipher(settings.field_key))
+    _set_ssn(patient, ssn, FieldCipher(settings.field_keys))
     session.add(patient)
     await session.flush()
     trail.record(session, actor, "create", "Patient", patient.id, patient_id=patient.id)
@@ -205,7 +205,7 @@ async def update_patient(
     for name, value in clean.items():
         setattr(patient, name, value)
     if ssn_given:
-        _set_ssn(patient, ssn, FieldCipher(settings.field_key))
+        _set_ssn(patient, ssn, FieldCipher(settings.field_keys))
     changed = sorted(clean) + (["ssn"] if ssn_given else [])
     trail.record(
         session,

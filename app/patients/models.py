@@ -5,9 +5,10 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, LargeBinary, String, Text
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.crypto import encrypted_column
 from app.db import Base, RowScope, Timestamped, str_enum
 
 
@@ -72,7 +73,7 @@ class Patient(Timestamped, Base):
     postal_code: Mapped[str | None] = mapped_column(String(10))
     language: Mapped[str | None] = mapped_column(String(35))
     # AES-256-GCM ciphertext; the last four digits are kept apart so the masked form needs no key
-    ssn_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
+    ssn_encrypted: Mapped[bytes | None] = encrypted_column("patients.ssn:{mrn}")
     ssn_last4: Mapped[str | None] = mapped_column(String(4))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 

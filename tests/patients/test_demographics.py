@@ -10,7 +10,7 @@ import pytest
 from cryptography.exceptions import InvalidTag
 from sqlalchemy import text
 
-from app.crypto import FieldCipher
+from app.crypto import FieldCipher, Keyring
 from app.patients.demographics import ssn_context
 from app.transaction import unit_of_work
 from tests.fixtures.graphql import error_codes, gid, pk_of
@@ -377,11 +377,11 @@ async def test_ssn_is_encrypted_at_rest(client, runtime, settings):
         assert spelling not in stored
     assert last4 == "6789"  # kept apart for the masked form
     # and the key gives it back
-    cipher = FieldCipher(settings.field_key)
+    cipher = FieldCipher(settings.field_keys)
     assert cipher.decrypt(stored, ssn_context(mrn)) == "123456789"
     # and another key does not
     with pytest.raises(InvalidTag):
-        FieldCipher(b"k" * 32).decrypt(stored, ssn_context(mrn))
+        FieldCipher(Keyring({"k1": b"k" * 32}, "k1")).decrypt(stored, ssn_context(mrn))
     # and equal numbers do not give equal ciphertexts (a fresh nonce each time)
     _, other_stored, _ = await _stored_ssn(runtime, other["id"])
     assert other_stored != stored
@@ -404,7 +404,7 @@ async def test_ssn_ciphertext_copied_to_another_patient_does_not_decrypt(client,
     target_mrn, copied, _ = await _stored_ssn(runtime, target["id"])
     assert copied == stolen
     with pytest.raises(InvalidTag):
-        FieldCipher(settings.field_key).decrypt(copied, ssn_context(target_mrn))
+        FieldCipher(settings.field_keys).decrypt(copied, ssn_context(target_mrn))
     # and the API does not disclose the victim's number through the other patient
     body = await admin.execute(PATIENT_SSN, id=target["id"])
     assert "123-45" not in str(body) and "123456789" not in str(body)
