@@ -8,12 +8,13 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.authz import ALL_ROWS
 from app.db import Base
+from app.text import MACHINE
 
 
 class Counter(Base):
     __tablename__ = "counters"
 
-    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(32), primary_key=True, info=MACHINE)
     value: Mapped[int]
 
 

@@ -15,10 +15,12 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy.orm.attributes import get_history
 from sqlalchemy.types import TypeDecorator
 
+from app import text
 from app.config import Settings
-from app.errors import CommonErrorCode, DomainError, NotFound
+from app.errors import NotFound
 
 R = TypeVar("R")
 
@@ -103,29 +105,20 @@ class Timestamped:
 
 @event.listens_for(Session, "before_flush")
 def _refuse_text_that_does_not_fit(session: Session, _context: Any, _instances: Any) -> None:
-    """Text longer than its column, or holding NUL, is the caller's fault on every database.
+    """Text that breaks app/text.py's rule for its column, or is longer than the column, is the
+    caller's fault on every database: a domain error naming the field, before any SQL is sent.
 
-    PostgreSQL would refuse it with an error mid-transaction, SQLite would store it as given;
-    here it becomes a domain error naming the field, before any SQL is sent.
+    Every new row is checked; of a changed row, only the values that change (a value stored
+    before the rule existed does not block an unrelated change).
     """
     for row in [*session.new, *session.dirty]:
+        is_new = row in session.new
         for column in row.__table__.columns:
             value = getattr(row, column.key, None)
             if not isinstance(value, str):
                 continue
-            length = getattr(column.type, "length", None)
-            if "\x00" in value:
-                raise DomainError(
-                    CommonErrorCode.INVALID_INPUT,
-                    f"{column.key} holds a NUL character",
-                    [column.key],
-                )
-            if length is not None and len(value) > length:
-                raise DomainError(
-                    CommonErrorCode.INVALID_INPUT,
-                    f"{column.key} is longer than {length} characters",
-                    [column.key],
-                )
+            if is_new or get_history(row, column.key).added:
+                text.check_column(column, value, column.key)
 
 
 def create_engine(settings: Settings, **kwargs: Any) -> AsyncEngine:

@@ -15,6 +15,8 @@ class CommonErrorCode(enum.StrEnum):
 
     NOT_FOUND = "NOT_FOUND"
     INVALID_INPUT = "INVALID_INPUT"
+    INVALID_TEXT = "INVALID_TEXT"  # app/text.py: characters no typed text may hold
+    REQUIRED = "REQUIRED"
 
 
 class DomainError(Exception):

@@ -58,9 +58,16 @@ CODE_DESCRIPTIONS: dict[enum.StrEnum, str] = {
     ),
     CommonErrorCode.INVALID_INPUT: (
         "A value refused for a reason without a code of its own: text longer than its field "
-        "allows or holding a NUL character, or a combination the operation does not support. "
-        "The message says which."
+        "allows, or a combination the operation does not support. The message says which."
     ),
+    CommonErrorCode.INVALID_TEXT: (
+        "Text holding a character no typed text may hold: a control character (line feeds and "
+        "tabs are allowed in notes only), a bidirectional override or isolate (U+202A-U+202E, "
+        "U+2066-U+2069), a line or paragraph separator, a lone surrogate, or, in a name, an "
+        "invisible formatting character such as a zero-width space or joiner. The message "
+        "names the character (U+XXXX) and where it is; nothing is removed silently."
+    ),
+    CommonErrorCode.REQUIRED: "A required value is missing, or blank once trimmed.",
     # sign-in
     AuthErrorCode.INVALID_CREDENTIALS: (
         "login: wrong username or password, or a disabled account (which of these is not said). "
@@ -101,7 +108,6 @@ CODE_DESCRIPTIONS: dict[enum.StrEnum, str] = {
         "change roles."
     ),
     # patient records
-    PatientErrorCode.REQUIRED: "A required value is missing, or blank once trimmed.",
     PatientErrorCode.POSSIBLE_DUPLICATE: (
         "createPatient: a patient with the same family name, given name (ignoring case) and "
         "birth date exists; the message gives that patient's MRN. If this is another person, "
@@ -176,8 +182,11 @@ CODE_DESCRIPTIONS: dict[enum.StrEnum, str] = {
     SchedulingErrorCode.INVALID_TIME_RANGE: (
         "A time or span the rules refuse: a DateTime without its UTC offset, a start not before "
         "its end, a window longer than allowed, a time outside the years 1 to 9999, a duration "
-        "outside 5 to 480 minutes, a weekday outside 0 to 6, extra hours without a location, or "
-        "a waitlist window that does not end in the future. `field` and the message say which."
+        "outside 5 to 480 minutes, a weekday outside 0 to 6, extra hours without a location, "
+        "a waitlist window that does not end in the future, or a time a schedule cannot hold: "
+        "an appointment, availability exception, waitlist window or weekly hours' validity "
+        "date outside a year before today to ten years after. `field` and the message say "
+        "which."
     ),
     SchedulingErrorCode.INVALID_RRULE: (
         "A recurrence rule this API does not take: it needs FREQ=DAILY, WEEKLY, MONTHLY or "

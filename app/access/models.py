@@ -6,6 +6,7 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, Timestamped
+from app.text import LINE, MACHINE, NAME
 
 # The counter (app.counters) bumped in the transaction of every policy change; each process
 # polls it to learn that its copy of the policy is stale.
@@ -17,8 +18,8 @@ class Role(Timestamped, Base):
 
     __tablename__ = "roles"
 
-    name: Mapped[str] = mapped_column(String(32), primary_key=True)  # as user_roles.role
-    description: Mapped[str] = mapped_column(String(200), default="")
+    name: Mapped[str] = mapped_column(String(32), primary_key=True, info=NAME)  # as user_roles.role
+    description: Mapped[str] = mapped_column(String(200), default="", info=LINE)
     builtin: Mapped[bool] = mapped_column(default=False)
 
 
@@ -28,10 +29,10 @@ class RolePermission(Base):
     __tablename__ = "role_permissions"
 
     role: Mapped[str] = mapped_column(
-        ForeignKey("roles.name", ondelete="CASCADE"), primary_key=True
+        ForeignKey("roles.name", ondelete="CASCADE"), primary_key=True, info=MACHINE
     )
-    resource: Mapped[str] = mapped_column(String(64), primary_key=True)
-    action: Mapped[str] = mapped_column(String(32), primary_key=True)
+    resource: Mapped[str] = mapped_column(String(64), primary_key=True, info=MACHINE)
+    action: Mapped[str] = mapped_column(String(32), primary_key=True, info=MACHINE)
 
 
 class RoleParent(Base):
@@ -40,8 +41,11 @@ class RoleParent(Base):
     __tablename__ = "role_parents"
 
     role: Mapped[str] = mapped_column(
-        ForeignKey("roles.name", ondelete="CASCADE"), primary_key=True
+        ForeignKey("roles.name", ondelete="CASCADE"), primary_key=True, info=MACHINE
     )
     parent: Mapped[str] = mapped_column(
-        ForeignKey("roles.name", ondelete="CASCADE"), primary_key=True, index=True
+        ForeignKey("roles.name", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+        info=MACHINE,
     )

@@ -8,6 +8,7 @@ from sqlalchemy import BigInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base
+from app.text import MACHINE
 
 
 class AuditEvent(Base):
@@ -16,16 +17,16 @@ class AuditEvent(Base):
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     occurred_at: Mapped[datetime] = mapped_column(index=True)
     actor_user_id: Mapped[int | None] = mapped_column(index=True)
-    actor_username: Mapped[str] = mapped_column(String(64))
-    actor_roles: Mapped[str] = mapped_column(String(200))
-    action: Mapped[str] = mapped_column(String(32))
-    resource_type: Mapped[str] = mapped_column(String(64))
-    resource_id: Mapped[str | None] = mapped_column(String(64))
+    actor_username: Mapped[str] = mapped_column(String(64), info=MACHINE)
+    actor_roles: Mapped[str] = mapped_column(String(200), info=MACHINE)
+    action: Mapped[str] = mapped_column(String(32), info=MACHINE)
+    resource_type: Mapped[str] = mapped_column(String(64), info=MACHINE)
+    resource_id: Mapped[str | None] = mapped_column(String(64), info=MACHINE)
     patient_id: Mapped[int | None] = mapped_column(index=True)
-    request_id: Mapped[str | None] = mapped_column(String(64))
-    ip: Mapped[str | None] = mapped_column(String(64))
-    outcome: Mapped[str] = mapped_column(String(32))
+    request_id: Mapped[str | None] = mapped_column(String(64), info=MACHINE)
+    ip: Mapped[str | None] = mapped_column(String(64), info=MACHINE)
+    outcome: Mapped[str] = mapped_column(String(32), info=MACHINE)
     break_glass: Mapped[bool] = mapped_column(default=False)
-    detail: Mapped[str | None] = mapped_column(Text)
-    prev_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64), unique=True)
+    detail: Mapped[str | None] = mapped_column(Text, info=MACHINE)
+    prev_hash: Mapped[str] = mapped_column(String(64), info=MACHINE)
+    hash: Mapped[str] = mapped_column(String(64), unique=True, info=MACHINE)

@@ -9,6 +9,7 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, Timestamped, str_enum
+from app.text import MACHINE
 
 
 class MessageKind(enum.StrEnum):
@@ -30,14 +31,14 @@ class OutboxMessage(Timestamped, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[MessageKind] = mapped_column(str_enum(MessageKind))
     status: Mapped[MessageStatus] = mapped_column(str_enum(MessageStatus))
-    recipient: Mapped[str] = mapped_column(String(254))
-    subject: Mapped[str] = mapped_column(String(200))
-    body: Mapped[str] = mapped_column(Text)
+    recipient: Mapped[str] = mapped_column(String(254), info=MACHINE)
+    subject: Mapped[str] = mapped_column(String(200), info=MACHINE)
+    body: Mapped[str] = mapped_column(Text, info=MACHINE)
     due_at: Mapped[datetime]
     attempts: Mapped[int] = mapped_column(default=0)
     # A worker's claim (lease) or the retry back-off: not tried again before this instant.
     next_attempt_at: Mapped[datetime | None]
-    last_error: Mapped[str | None] = mapped_column(String(400))
+    last_error: Mapped[str | None] = mapped_column(String(400), info=MACHINE)
     sent_at: Mapped[datetime | None]
     patient_id: Mapped[int | None] = mapped_column(ForeignKey("patients.id"), index=True)
     appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id"), index=True)

@@ -18,13 +18,14 @@ from app.config import Settings
 from app.counters import next_value
 from app.crypto import FieldCipher, context_for
 from app.db import get_or_not_found
-from app.errors import DomainError
+from app.errors import CommonErrorCode, DomainError
 from app.identifiers import mrn_for
 from app.patients.errors import PatientErrorCode
 from app.patients.models import (
     Patient,
 )
-from app.patients.rules import check_lengths, label, today, trimmed
+from app.patients.rules import check_lengths, today, trimmed
+from app.text import label
 
 DEMOGRAPHIC_FIELDS = (
     "family_name",
@@ -60,7 +61,7 @@ def _clean_demographics(fields: dict[str, Any], settings: Settings) -> dict[str,
     for required in ("family_name", "given_name", "birth_date", "sex"):
         if required in clean and clean[required] is None:
             raise DomainError(
-                PatientErrorCode.REQUIRED, f"{label(required)} is required.", [required]
+                CommonErrorCode.REQUIRED, f"{label(required)} is required.", [required]
             )
     if (birth_date := clean.get("birth_date")) is not None:
         if birth_date > today(settings):

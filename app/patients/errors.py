@@ -6,7 +6,6 @@ import enum
 class PatientErrorCode(enum.StrEnum):
     """Why a patient record (demographics, clinical lists, notes, break-glass) was refused."""
 
-    REQUIRED = "REQUIRED"
     POSSIBLE_DUPLICATE = "POSSIBLE_DUPLICATE"
     BIRTH_DATE_IN_FUTURE = "BIRTH_DATE_IN_FUTURE"
     BIRTH_DATE_TOO_OLD = "BIRTH_DATE_TOO_OLD"

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.crypto import encrypted_column
 from app.db import Base, RowScope, Timestamped, str_enum
+from app.text import LINE, MACHINE, MULTILINE, NAME
 
 
 class Sex(enum.StrEnum):  # FHIR AdministrativeGender
@@ -56,25 +57,25 @@ class Patient(Timestamped, Base):
     __patient_column__ = "id"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    mrn: Mapped[str] = mapped_column(String(16), unique=True)
-    family_name: Mapped[str] = mapped_column(String(100))
-    given_name: Mapped[str] = mapped_column(String(100))
-    middle_name: Mapped[str | None] = mapped_column(String(100))
-    preferred_name: Mapped[str | None] = mapped_column(String(100))
+    mrn: Mapped[str] = mapped_column(String(16), unique=True, info=MACHINE)
+    family_name: Mapped[str] = mapped_column(String(100), info=NAME)
+    given_name: Mapped[str] = mapped_column(String(100), info=NAME)
+    middle_name: Mapped[str | None] = mapped_column(String(100), info=NAME)
+    preferred_name: Mapped[str | None] = mapped_column(String(100), info=NAME)
     birth_date: Mapped[date] = mapped_column(index=True)
     sex: Mapped[Sex] = mapped_column(str_enum(Sex))
-    gender_identity: Mapped[str | None] = mapped_column(String(64))
-    email: Mapped[str | None] = mapped_column(String(254))
-    phone: Mapped[str | None] = mapped_column(String(32))
-    address_line1: Mapped[str | None] = mapped_column(String(200))
-    address_line2: Mapped[str | None] = mapped_column(String(200))
-    city: Mapped[str | None] = mapped_column(String(100))
-    state: Mapped[str | None] = mapped_column(String(2))
-    postal_code: Mapped[str | None] = mapped_column(String(10))
-    language: Mapped[str | None] = mapped_column(String(35))
+    gender_identity: Mapped[str | None] = mapped_column(String(64), info=LINE)
+    email: Mapped[str | None] = mapped_column(String(254), info=LINE)
+    phone: Mapped[str | None] = mapped_column(String(32), info=LINE)
+    address_line1: Mapped[str | None] = mapped_column(String(200), info=LINE)
+    address_line2: Mapped[str | None] = mapped_column(String(200), info=LINE)
+    city: Mapped[str | None] = mapped_column(String(100), info=LINE)
+    state: Mapped[str | None] = mapped_column(String(2), info=LINE)
+    postal_code: Mapped[str | None] = mapped_column(String(10), info=LINE)
+    language: Mapped[str | None] = mapped_column(String(35), info=LINE)
     # AES-256-GCM ciphertext; the last four digits are kept apart so the masked form needs no key
     ssn_encrypted: Mapped[bytes | None] = encrypted_column("patients.ssn:{mrn}")
-    ssn_last4: Mapped[str | None] = mapped_column(String(4))
+    ssn_last4: Mapped[str | None] = mapped_column(String(4), info=MACHINE)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
@@ -84,9 +85,9 @@ class Allergy(Timestamped, Base):  # FHIR AllergyIntolerance
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
-    substance: Mapped[str] = mapped_column(String(200))
+    substance: Mapped[str] = mapped_column(String(200), info=LINE)
     category: Mapped[AllergyCategory] = mapped_column(str_enum(AllergyCategory))
-    reaction: Mapped[str | None] = mapped_column(String(200))
+    reaction: Mapped[str | None] = mapped_column(String(200), info=LINE)
     severity: Mapped[AllergySeverity | None] = mapped_column(str_enum(AllergySeverity))
     status: Mapped[ClinicalStatus] = mapped_column(
         str_enum(ClinicalStatus), default=ClinicalStatus.ACTIVE
@@ -100,8 +101,8 @@ class Problem(Timestamped, Base):  # FHIR Condition (problem-list-item)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
-    icd10_code: Mapped[str] = mapped_column(String(8))
-    description: Mapped[str] = mapped_column(String(400))
+    icd10_code: Mapped[str] = mapped_column(String(8), info=LINE)
+    description: Mapped[str] = mapped_column(String(400), info=MACHINE)
     status: Mapped[ClinicalStatus] = mapped_column(
         str_enum(ClinicalStatus), default=ClinicalStatus.ACTIVE
     )
@@ -116,13 +117,13 @@ class Coverage(Timestamped, Base):  # FHIR Coverage
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
-    payer_name: Mapped[str] = mapped_column(String(200))
-    payer_id: Mapped[str] = mapped_column(String(32))  # the payer's electronic id (X12 NM109)
-    member_id: Mapped[str] = mapped_column(String(64))
-    group_number: Mapped[str | None] = mapped_column(String(64))
-    plan_name: Mapped[str | None] = mapped_column(String(200))
+    payer_name: Mapped[str] = mapped_column(String(200), info=LINE)
+    payer_id: Mapped[str] = mapped_column(String(32), info=LINE)  # electronic id (X12 NM109)
+    member_id: Mapped[str] = mapped_column(String(64), info=LINE)
+    group_number: Mapped[str | None] = mapped_column(String(64), info=LINE)
+    plan_name: Mapped[str | None] = mapped_column(String(200), info=LINE)
     relationship: Mapped[SubscriberRelationship] = mapped_column(str_enum(SubscriberRelationship))
-    subscriber_name: Mapped[str | None] = mapped_column(String(200))
+    subscriber_name: Mapped[str | None] = mapped_column(String(200), info=NAME)
     subscriber_birth_date: Mapped[date | None]
     priority: Mapped[int]  # 1 primary, 2 secondary, 3 tertiary
     period_start: Mapped[date]
@@ -136,8 +137,8 @@ class Note(Timestamped, Base):  # clinical note; FHIR DocumentReference / Compos
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    title: Mapped[str] = mapped_column(String(200))
-    body: Mapped[str] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(String(200), info=LINE)
+    body: Mapped[str] = mapped_column(Text, info=MULTILINE)
     status: Mapped[NoteStatus] = mapped_column(str_enum(NoteStatus), default=NoteStatus.DRAFT)
     signed_at: Mapped[datetime | None]
     signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -153,6 +154,6 @@ class BreakGlassGrant(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
-    reason: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text, info=MULTILINE)
     granted_at: Mapped[datetime]
     expires_at: Mapped[datetime]

@@ -7,19 +7,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit import trail
 from app.authz import Actor
 from app.db import get_or_not_found, utcnow
-from app.errors import DomainError
+from app.errors import CommonErrorCode, DomainError
 from app.patients.errors import PatientErrorCode
 from app.patients.models import (
     Note,
     NoteStatus,
 )
-from app.patients.rules import check_lengths, existing_patient, label
+from app.patients.rules import check_lengths, existing_patient
+from app.text import label
 
 
 # notes -----------------------------------------------------------------------------------------
 def _require_text(value: str | None, field: str) -> str:
     if not value or not value.strip():
-        raise DomainError(PatientErrorCode.REQUIRED, f"{label(field)} is required.", [field])
+        raise DomainError(CommonErrorCode.REQUIRED, f"{label(field)} is required.", [field])
     return value.strip()
 
 

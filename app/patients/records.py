@@ -15,7 +15,7 @@ from app.audit import trail
 from app.authz import Actor
 from app.config import Settings
 from app.db import Base, get_or_not_found
-from app.errors import DomainError
+from app.errors import CommonErrorCode, DomainError
 from app.patients import icd10
 from app.patients.errors import PatientErrorCode
 from app.patients.models import (
@@ -26,7 +26,8 @@ from app.patients.models import (
     Problem,
     SubscriberRelationship,
 )
-from app.patients.rules import check_lengths, existing_patient, label, today, trimmed
+from app.patients.rules import check_lengths, existing_patient, today, trimmed
+from app.text import label
 
 # lists under a patient, loaded for many patients at once ---------------------------------------
 M = TypeVar("M", bound=Base)
@@ -108,7 +109,7 @@ async def add_allergy(
     await existing_patient(session, patient_id)
     clean = trimmed(fields)
     if not clean.get("substance"):
-        raise DomainError(PatientErrorCode.REQUIRED, "Substance is required.", ["substance"])
+        raise DomainError(CommonErrorCode.REQUIRED, "Substance is required.", ["substance"])
     check_lengths(Allergy, clean)
     allergy = Allergy(patient_id=patient_id, recorded_by_id=actor.user_id, **clean)
     return await trail.add_created(
@@ -180,7 +181,7 @@ async def add_coverage(
     for required in ("payer_name", "payer_id", "member_id"):
         if not fields.get(required):
             raise DomainError(
-                PatientErrorCode.REQUIRED, f"{label(required)} is required.", [required]
+                CommonErrorCode.REQUIRED, f"{label(required)} is required.", [required]
             )
     check_lengths(Coverage, fields)
     if fields["priority"] not in (1, 2, 3):

@@ -1,5 +1,5 @@
-"""Checks every patient-record rule shares: trimming, labels in messages, column lengths, the
-practice's today, and the patient a change is about."""
+"""Checks every patient-record rule shares: trimming, text that fits its column, the practice's
+today, and the patient a change is about."""
 
 from __future__ import annotations
 
@@ -9,15 +9,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import text
 from app.config import Settings
 from app.db import Base, get_or_not_found
-from app.errors import CommonErrorCode, DomainError
 from app.patients.models import Patient
-
-
-def label(name: str) -> str:
-    """A field's name as a message says it: "family_name" -> "Family name"."""
-    return name.replace("_", " ").capitalize()
 
 
 def trimmed(fields: dict[str, Any]) -> dict[str, Any]:
@@ -31,16 +26,11 @@ def trimmed(fields: dict[str, Any]) -> dict[str, Any]:
 
 
 def check_lengths(model: type[Base], fields: dict[str, Any]) -> None:
-    """Text longer than its column is the caller's mistake, on every database alike (PostgreSQL
-    would refuse it with an error, SQLite would store it)."""
+    """Each text as its column takes it (app/text.py: its kind of text, and its length), checked
+    before the rules that read it, so the error names the field however the row is written."""
     for name, value in fields.items():
-        length = getattr(model.__table__.c[name].type, "length", None)  # type: ignore[attr-defined]
-        if isinstance(value, str) and length is not None and len(value) > length:
-            raise DomainError(
-                CommonErrorCode.INVALID_INPUT,
-                f"{label(name)} is longer than {length} characters.",
-                [name],
-            )
+        if isinstance(value, str):
+            text.check_column(model.__table__.c[name], value, name)  # type: ignore[attr-defined]
 
 
 def today(settings: Settings) -> date:

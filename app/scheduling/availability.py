@@ -75,6 +75,36 @@ def refusing_out_of_range(field: str) -> Callable[[F], F]:
     return wrap
 
 
+# What a schedule holds: from a year back (time off recorded after the fact) to ten years ahead.
+# A constant, not a setting: it catches a mistyped year (an exception from year 43 to 6970),
+# it is no practice's policy.
+HORIZON_BACK = timedelta(days=366)
+HORIZON_AHEAD = timedelta(days=3653)
+HORIZON_TEXT = "from a year before today to ten years after"
+
+
+def beyond_horizon(field: str) -> DomainError:
+    return DomainError(
+        SchedulingErrorCode.INVALID_TIME_RANGE,
+        f"A schedule holds times {HORIZON_TEXT}.",
+        [field],
+    )
+
+
+def within_horizon(value: datetime, field: str, now: datetime) -> datetime:
+    """`value` (aware), or INVALID_TIME_RANGE when it is outside the schedule's horizon."""
+    if not now - HORIZON_BACK <= value <= now + HORIZON_AHEAD:
+        raise beyond_horizon(field)
+    return value
+
+
+def date_within_horizon(value: date | None, field: str, today: date) -> date | None:
+    """A local date (weekly hours' validity) within the horizon; None stays None."""
+    if value is not None and not today - HORIZON_BACK <= value <= today + HORIZON_AHEAD:
+        raise beyond_horizon(field)
+    return value
+
+
 def instant(day: date, wall: time, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, wall, tzinfo=tz).astimezone(UTC)
 

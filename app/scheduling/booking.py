@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import text
 from app.audit import trail
 from app.authz import Actor
 from app.db import get_or_not_found, utcnow
@@ -49,6 +50,7 @@ async def _place(
     ends_at = starts_at + timedelta(minutes=kind.duration_minutes)
     if starts_at < utcnow() - timedelta(minutes=5):
         raise DomainError(SchedulingErrorCode.IN_THE_PAST, "That time has passed.", ["starts_at"])
+    av.within_horizon(starts_at, "starts_at", utcnow())
     calendar = await load_calendar(session, [provider_id], (starts_at, ends_at), [location_id])
     if location_id not in calendar.locations:
         raise DomainError(
@@ -321,6 +323,8 @@ async def cancel_appointment(
         raise DomainError(
             SchedulingErrorCode.REASON_REQUIRED, "Say why it is cancelled.", ["reason"]
         )
+    # stored as cancellation_reason: checked here, so the error names the input's `reason`
+    text.check_column(Appointment.__table__.c.cancellation_reason, reason.strip(), "reason")
     return await _transition(
         session,
         actor,

@@ -14,6 +14,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, RowScope, Timestamped, str_enum
+from app.text import LINE, MACHINE, MULTILINE, NAME
 
 
 class AppointmentStatus(enum.StrEnum):
@@ -61,10 +62,10 @@ class Location(Timestamped, Base):
     __row_scope__ = RowScope.PRACTICE
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), unique=True)
-    timezone: Mapped[str] = mapped_column(String(64))  # IANA, e.g. America/New_York
-    address: Mapped[str | None] = mapped_column(String(400))
-    phone: Mapped[str | None] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(200), unique=True, info=NAME)
+    timezone: Mapped[str] = mapped_column(String(64), info=LINE)  # IANA, e.g. America/New_York
+    address: Mapped[str | None] = mapped_column(String(400), info=LINE)
+    phone: Mapped[str | None] = mapped_column(String(32), info=LINE)
 
 
 class Room(Timestamped, Base):
@@ -73,8 +74,8 @@ class Room(Timestamped, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"), index=True)
-    name: Mapped[str] = mapped_column(String(100))
-    room_type: Mapped[str] = mapped_column(String(32))  # exam, procedure, therapy, ...
+    name: Mapped[str] = mapped_column(String(100), info=NAME)
+    room_type: Mapped[str] = mapped_column(String(32), info=NAME)  # exam, procedure, therapy, ...
 
 
 class Provider(Timestamped, Base):
@@ -83,11 +84,11 @@ class Provider(Timestamped, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
-    npi: Mapped[str] = mapped_column(String(10), unique=True)
-    specialty: Mapped[str] = mapped_column(String(100))
+    npi: Mapped[str] = mapped_column(String(10), unique=True, info=LINE)
+    specialty: Mapped[str] = mapped_column(String(100), info=LINE)
     active: Mapped[bool] = mapped_column(default=True)
     # The secret in the provider's iCalendar feed URL; rotate it to revoke old subscriptions.
-    calendar_token: Mapped[str] = mapped_column(String(64), unique=True)
+    calendar_token: Mapped[str] = mapped_column(String(64), unique=True, info=MACHINE)
 
 
 class AppointmentType(Timestamped, Base):
@@ -96,11 +97,11 @@ class AppointmentType(Timestamped, Base):
     __table_args__ = (CheckConstraint("duration_minutes > 0", name="positive_duration"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True, info=NAME)
     duration_minutes: Mapped[int]
-    color: Mapped[str] = mapped_column(String(7), default="#4a90d9")
+    color: Mapped[str] = mapped_column(String(7), default="#4a90d9", info=LINE)
     bookable_online: Mapped[bool] = mapped_column(default=False)
-    room_type: Mapped[str | None] = mapped_column(String(32))
+    room_type: Mapped[str | None] = mapped_column(String(32), info=NAME)
     active: Mapped[bool] = mapped_column(default=True)
 
 
@@ -137,7 +138,7 @@ class AvailabilityException(Timestamped, Base):
     kind: Mapped[ExceptionKind] = mapped_column(str_enum(ExceptionKind))
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]
-    reason: Mapped[str | None] = mapped_column(String(200))
+    reason: Mapped[str | None] = mapped_column(String(200), info=LINE)
 
 
 class AppointmentSeries(Timestamped, Base):
@@ -146,7 +147,7 @@ class AppointmentSeries(Timestamped, Base):
     __tablename__ = "appointment_series"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    rrule: Mapped[str] = mapped_column(String(400))
+    rrule: Mapped[str] = mapped_column(String(400), info=LINE)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
@@ -168,9 +169,9 @@ class Appointment(Timestamped, Base):
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]
     status: Mapped[AppointmentStatus] = mapped_column(str_enum(AppointmentStatus))
-    reason: Mapped[str | None] = mapped_column(String(400))
-    notes: Mapped[str | None] = mapped_column(Text)
-    cancellation_reason: Mapped[str | None] = mapped_column(String(400))
+    reason: Mapped[str | None] = mapped_column(String(400), info=LINE)
+    notes: Mapped[str | None] = mapped_column(Text, info=MULTILINE)
+    cancellation_reason: Mapped[str | None] = mapped_column(String(400), info=LINE)
     booked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     series_id: Mapped[int | None] = mapped_column(ForeignKey("appointment_series.id"), index=True)
     # Bumped by every UPDATE (SQLAlchemy's version counter): a caller that read version n can
@@ -195,7 +196,7 @@ class WaitlistEntry(Timestamped, Base):
     earliest: Mapped[datetime]
     latest: Mapped[datetime]
     status: Mapped[WaitlistStatus] = mapped_column(str_enum(WaitlistStatus))
-    notes: Mapped[str | None] = mapped_column(String(400))
+    notes: Mapped[str | None] = mapped_column(String(400), info=MULTILINE)
 
 
 class WaitlistOffer(Timestamped, Base):

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import text
 from app.authz import Actor
 from app.db import get_or_not_found
 from app.errors import CommonErrorCode, DomainError, DomainErrors
@@ -49,6 +50,8 @@ async def book_series(
     """Book every occurrence of the rule. A conflict fails the whole series (each conflicting
     occurrence reported) unless `skip_conflicts`, which books the rest and lists the skipped."""
     location = await get_or_not_found(session, Location, location_id, "Location", "location_id")
+    if reason is not None:  # once for the series, not as a fault of each occurrence
+        text.check_column(Appointment.__table__.c.reason, reason, "reason")
     starts_at = av.aware(starts_at, "starts_at")
     instants = recurrence.occurrences(rrule, starts_at, av.zone(location.timezone))
     series = AppointmentSeries(

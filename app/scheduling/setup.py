@@ -3,6 +3,7 @@ provider's weekly hours and exceptions (time off, extra hours)."""
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import date, datetime, time
 from typing import Any
@@ -11,10 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import text
 from app.audit import trail
 from app.authz import Actor
-from app.db import get_or_not_found
-from app.errors import DomainError, NotFound
+from app.db import get_or_not_found, utcnow
+from app.errors import CommonErrorCode, DomainError, NotFound
 from app.identifiers import npi_is_valid
 from app.scheduling import availability as av
 from app.scheduling.errors import SchedulingErrorCode
@@ -28,6 +30,8 @@ from app.scheduling.models import (
     Room,
 )
 from app.users.models import User
+
+_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
 
 
 async def _add_unique(
@@ -56,6 +60,7 @@ async def create_location(
     address: str | None = None,
     phone: str | None = None,
 ) -> Location:
+    name = text.required(name, "name")
     av.zone(timezone)
     if await session.scalar(select(Location.id).where(Location.name == name)):
         raise DomainError(
@@ -71,13 +76,18 @@ async def create_room(
     session: AsyncSession, actor: Actor, *, location_id: int, name: str, room_type: str
 ) -> Room:
     await get_or_not_found(session, Location, location_id, "Location", "location_id")
-    room = Room(location_id=location_id, name=name, room_type=room_type)
+    room = Room(
+        location_id=location_id,
+        name=text.required(name, "name"),
+        room_type=text.required(room_type, "room_type"),
+    )
     return await trail.add_created(session, actor, room, "Room")
 
 
 async def create_provider(
     session: AsyncSession, actor: Actor, *, username: str, npi: str, specialty: str
 ) -> Provider:
+    specialty = text.required(specialty, "specialty")
     user_id = await session.scalar(select(User.id).where(User.username == username))
     if user_id is None:
         raise NotFound("User", ["username"])
@@ -111,6 +121,12 @@ async def create_appointment_type(
     bookable_online: bool = False,
     room_type: str | None = None,
 ) -> AppointmentType:
+    name = text.required(name, "name")
+    room_type = (room_type or "").strip() or None  # blank: the type needs no room
+    if not _COLOR.fullmatch(color):
+        raise DomainError(
+            CommonErrorCode.INVALID_INPUT, "Color is #rrggbb, e.g. #4a90d9.", ["color"]
+        )
     if not 5 <= duration_minutes <= 480:
         raise DomainError(
             SchedulingErrorCode.INVALID_TIME_RANGE,
@@ -153,6 +169,15 @@ async def add_weekly_availability(
             "Weekday is 0 (Monday) to 6; hours must start before they end.",
             ["start_time"],
         )
+    today = utcnow().date()
+    av.date_within_horizon(valid_from, "valid_from", today)
+    av.date_within_horizon(valid_until, "valid_until", today)
+    if valid_from and valid_until and valid_from > valid_until:
+        raise DomainError(
+            SchedulingErrorCode.INVALID_TIME_RANGE,
+            "The hours must start applying before they stop.",
+            ["valid_until"],
+        )
     template = AvailabilityTemplate(
         provider_id=provider_id,
         location_id=location_id,
@@ -178,6 +203,9 @@ async def add_availability_exception(
 ) -> AvailabilityException:
     await get_or_not_found(session, Provider, provider_id, "Provider", "provider_id")
     starts_at, ends_at = av.aware(starts_at, "starts_at"), av.aware(ends_at, "ends_at")
+    now = utcnow()
+    av.within_horizon(starts_at, "starts_at", now)
+    av.within_horizon(ends_at, "ends_at", now)
     if starts_at >= ends_at:
         raise DomainError(
             SchedulingErrorCode.INVALID_TIME_RANGE, "Start before the end.", ["ends_at"]

@@ -18,7 +18,7 @@ from app.db import get_or_not_found, utcnow
 from app.errors import DomainError, NotFound
 from app.outbox.models import MessageKind
 from app.patients.models import Patient
-from app.scheduling.availability import aware
+from app.scheduling.availability import aware, within_horizon
 from app.scheduling.errors import SchedulingErrorCode
 from app.scheduling.events import AppointmentEvent
 from app.scheduling.models import (
@@ -69,6 +69,8 @@ async def add_to_waitlist(
         if id_ is not None:
             await get_or_not_found(session, model, id_, what, field)
     earliest, latest = aware(earliest, "earliest"), aware(latest, "latest")
+    within_horizon(earliest, "earliest", utcnow())
+    within_horizon(latest, "latest", utcnow())
     if earliest >= latest or latest <= utcnow():
         raise DomainError(
             SchedulingErrorCode.INVALID_TIME_RANGE,

@@ -8,15 +8,16 @@ from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, RowScope, Timestamped
+from app.text import MACHINE, NAME
 
 
 class User(Timestamped, Base):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(String(64), unique=True)
-    full_name: Mapped[str] = mapped_column(String(200))
-    password_hash: Mapped[str] = mapped_column(String(255))
+    username: Mapped[str] = mapped_column(String(64), unique=True, info=NAME)
+    full_name: Mapped[str] = mapped_column(String(200), info=NAME)
+    password_hash: Mapped[str] = mapped_column(String(255), info=MACHINE)
     is_active: Mapped[bool] = mapped_column(default=True)
     failed_login_count: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None]
@@ -35,7 +36,7 @@ class UserRole(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    role: Mapped[str] = mapped_column(String(32))
+    role: Mapped[str] = mapped_column(String(32), info=MACHINE)
 
 
 class RefreshToken(Base):
@@ -49,8 +50,8 @@ class RefreshToken(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    family_id: Mapped[str] = mapped_column(String(36), index=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    family_id: Mapped[str] = mapped_column(String(36), index=True, info=MACHINE)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, info=MACHINE)
     issued_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     session_expires_at: Mapped[datetime]
@@ -72,5 +73,7 @@ class PatientAccess(Timestamped, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
-    relation: Mapped[str] = mapped_column(String(32), default="self")  # self, parent, ...
+    relation: Mapped[str] = mapped_column(
+        String(32), default="self", info=MACHINE
+    )  # self, parent, ...
     ends_at: Mapped[datetime | None]

@@ -21,9 +21,14 @@ from schema.patients.enums import (
     NoteStatus,
     SubscriberRelationship,
 )
-from schema.permissions import who
+from schema.permissions import Can, guard, its_patient, who
 from schema.users.loaders import staff_name_by_user_id
 from schema.users.types import StaffMember
+
+# Clinical free text is guarded on the field itself, with the permission of its record: however a
+# record is reached, its text is not read without it (tests/core/test_clinical_text.py lists them).
+_ALLERGY = Can("allergy", "read", "AllergyIntolerance", patient=its_patient)
+_NOTE = Can("note", "read", "ClinicalNote", patient=its_patient, break_glass=True)
 
 
 @strawberry.type(
@@ -34,13 +39,15 @@ from schema.users.types import StaffMember
 class AllergyNode(relay.Node):
     pk: relay.NodeID[int]
     substance: str = strawberry.field(
-        description="What the patient reacts to, as entered, e.g. Penicillin."
+        extensions=guard(_ALLERGY),
+        description="What the patient reacts to, as entered, e.g. Penicillin.",
     )
     category: AllergyCategory = strawberry.field(  # type: ignore[valid-type]
         description="What kind of substance it is."
     )
     reaction: str | None = strawberry.field(
-        description="The reaction, as entered, e.g. Hives; null when not recorded."
+        extensions=guard(_ALLERGY),
+        description="The reaction, as entered, e.g. Hives; null when not recorded.",
     )
     severity: AllergySeverity | None = strawberry.field(  # type: ignore[valid-type]
         description="How bad the reaction is; null when not recorded."
@@ -49,11 +56,13 @@ class AllergyNode(relay.Node):
         description="ACTIVE when recorded; no operation changes it yet."
     )
     recorded_at: datetime = strawberry.field(description="When it was recorded.")
+    patient_id: strawberry.Private[int]
 
     @classmethod
     def from_model(cls, row: models.Allergy) -> AllergyNode:
         return cls(
             pk=row.id,
+            patient_id=row.patient_id,
             substance=row.substance,
             category=row.category,
             reaction=row.reaction,
@@ -171,9 +180,12 @@ class CoverageNode(relay.Node):
 class NoteNode(relay.Node):
     pk: relay.NodeID[int]
     title: str = strawberry.field(
-        description="The title; an addendum's is \"Addendum to: \" and the original's title."
+        extensions=guard(_NOTE),
+        description="The title; an addendum's is \"Addendum to: \" and the original's title.",
     )
-    body: str = strawberry.field(description="The note's text, as written (plain text).")
+    body: str = strawberry.field(
+        extensions=guard(_NOTE), description="The note's text, as written (plain text)."
+    )
     status: NoteStatus = strawberry.field(  # type: ignore[valid-type]
         description="DRAFT or SIGNED."
     )
@@ -185,6 +197,7 @@ class NoteNode(relay.Node):
         description="For an addendum, the signed note it amends (a ClinicalNote id); else null."
     )
     author_id: strawberry.Private[int]
+    patient_id: strawberry.Private[int]
 
     @strawberry.field(description="Who wrote it; null if that user no longer exists.")
     async def author(self, info: Info[Context, Any]) -> StaffMember | None:
@@ -205,6 +218,7 @@ class NoteNode(relay.Node):
             signed_at=row.signed_at,
             amends_note_id=amends,
             author_id=row.author_id,
+            patient_id=row.patient_id,
         )
 
     resolve_nodes = node_resolver("note", trail.audited_rows_by_id(models.Note, "ClinicalNote"))  # type: ignore[assignment]

@@ -18,7 +18,7 @@ from schema.ids import to_global
 from schema.loaders import by_id
 from schema.nodes import node_resolver, plain_rows
 from schema.patients.loaders import patient_by_id
-from schema.permissions import Can, can, guard, its_patient
+from schema.permissions import Can, can, guard, its_patient, who
 from schema.scheduling import loaders
 from schema.scheduling.enums import AppointmentStatus
 from schema.scheduling.setup_types import (
@@ -32,6 +32,11 @@ from schema.users.types import StaffMember
 
 if TYPE_CHECKING:
     from schema.patients.types import PatientNode
+
+
+_DETAIL_READERS = (
+    f"{who('appointment_detail', 'read')} only; null, with a FORBIDDEN error, for others."
+)
 
 
 def _clinical_detail(field: str) -> Can:
@@ -54,14 +59,16 @@ class AppointmentNode(Placed, relay.Node):
     )
     reason: str | None = strawberry.field(
         extensions=guard(_clinical_detail("reason")),
-        description="Why the patient comes: clinical, so not for billing roles.",
+        description=f"Why the patient comes: clinical detail. {_DETAIL_READERS}",
     )
     notes: str | None = strawberry.field(
         extensions=guard(_clinical_detail("notes")),
-        description="Booking notes: clinicians and the front desk only.",
+        description=f"Booking notes: free text that may hold clinical detail. {_DETAIL_READERS}",
     )
     cancellation_reason: str | None = strawberry.field(
-        description="Why it was cancelled (null unless CANCELLED)."
+        extensions=guard(_clinical_detail("cancellationReason")),
+        description="Why it was cancelled (null unless CANCELLED), as the caller said it: it may "
+        f"hold clinical detail. {_DETAIL_READERS}",
     )
     series_id: relay.GlobalID | None = strawberry.field(
         description="The recurring series it belongs to (null: a single visit)."

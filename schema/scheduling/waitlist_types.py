@@ -17,7 +17,7 @@ from schema.context import Context
 from schema.loaders import by_id
 from schema.nodes import node_resolver
 from schema.patients.loaders import patient_by_id
-from schema.permissions import can
+from schema.permissions import Can, can, guard, its_patient, who
 from schema.scheduling import loaders
 from schema.scheduling.enums import OfferDelivery, WaitlistOfferState, WaitlistStatus
 from schema.scheduling.setup_types import (
@@ -83,7 +83,14 @@ class WaitlistEntryNode(relay.Node):
     status: WaitlistStatus = strawberry.field(  # type: ignore[valid-type]
         description="Where the entry stands."
     )
-    notes: str | None = strawberry.field(description="Staff notes, e.g. Prefers mornings.")
+    notes: str | None = strawberry.field(
+        extensions=guard(
+            Can("appointment_detail", "read", "WaitlistEntry.notes", patient=its_patient)
+        ),
+        description="Staff notes, e.g. Prefers mornings: free text that may hold clinical "
+        f"detail. {who('appointment_detail', 'read')} only (whoever else may read the "
+        "waitlist); null, with a FORBIDDEN error, for others.",
+    )
     created_at: datetime = strawberry.field(
         description="When the patient was added (their place in the queue), UTC."
     )
