@@ -214,7 +214,7 @@ class Authenticator:
         if challenge is not None:
             throttle.fail(now)
             return self._refuse(session, actor, challenge.code, enrolment=challenge.enrolment)
-        await throttle.forgive(session)
+        throttle.forgive()
         if self.hasher.check_needs_rehash(user.password_hash):
             user.password_hash = await asyncio.to_thread(self.hash_password, password)
         user.last_login_at = now

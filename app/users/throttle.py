@@ -95,12 +95,13 @@ class Throttle:
                 delay = self.settings.login_base_delay_seconds * 2 ** min(beyond, 32)
                 row.blocked_until = now + timedelta(seconds=min(delay, rule.max_delay_seconds))
 
-    async def forgive(self, session: AsyncSession) -> None:
+    def forgive(self) -> None:
         """After a sign-in: the account's and the pair's failures go. The address's stay (signing
-        in to one's own account must not buy more guesses at others')."""
-        for kind, row in self.rows.items():
-            if kind != Kind.ADDRESS or row.failures == 0:
-                await session.delete(row)
+        in to one's own account must not buy more guesses at others'). The rows stay too: one
+        deleted here could be what a concurrent attempt is waiting to lock."""
+        for kind in (Kind.ACCOUNT, Kind.PAIR):
+            row = self.rows[kind]
+            row.failures, row.last_failure_at, row.blocked_until = 0, None, None
 
 
 async def hold(

@@ -153,3 +153,14 @@ async def test_a_username_tried_from_everywhere_waits_only_briefly(database_url)
     assert _codes(payload) == ["TOO_MANY_ATTEMPTS"]
     assert 0 < payload["retryAfterSeconds"] <= 30
     assert later["userErrors"] == [] and later["accessToken"]
+
+
+async def test_concurrent_sign_ins_of_one_user_all_succeed(database_url):
+    async with _app(database_url) as (app, _):
+        # when one user signs in from two places at once, a few times over
+        results = await asyncio.gather(
+            *(_login(app, (A, B)[n % 2], "nurse", "demo") for n in range(6))
+        )
+    # then every one of them is in
+    assert [r["userErrors"] for r in results] == [[]] * 6
+    assert all(r["accessToken"] for r in results)
