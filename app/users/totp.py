@@ -164,3 +164,15 @@ async def confirm_enrolment(
             TotpErrorCode.INVALID_TOTP_CODE, "That code is not a current one.", ["code"]
         )
     trail.record(session, actor, "confirm_totp_enrolment", "User", user.id)
+
+
+async def reset(session: AsyncSession, actor: Actor, username: str) -> bool:
+    """Remove a user's second factor (a lost device): the next login needs the password only,
+    or hands out a new enrolment where the role requires one. False if there was none."""
+    user_id = await session.scalar(select(User.id).where(User.username == username))
+    credential = await _credential(session, user_id) if user_id is not None else None
+    if credential is None:
+        return False
+    await session.delete(credential)
+    trail.record(session, actor, "reset_totp", "User", user_id)
+    return True

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from app.db import utcnow
 from app.users.models import TotpCredential
 from tests.conftest import make_settings
+from tests.core.test_cli import practice
 from tests.fixtures.auth import user_named
 from tests.fixtures.graphql import GraphQLClient, app_for
 
@@ -140,3 +141,16 @@ async def test_a_role_that_requires_totp_enrols_at_sign_in(database_url):
     assert enrolled["userErrors"] == [] and enrolled["accessToken"]
     assert _codes(afterwards) == ["TOTP_REQUIRED"]
     assert not_required["userErrors"] == [] and not_required["accessToken"]
+
+
+async def test_an_operator_removes_a_lost_second_factor(database_url, client):
+    # given an enrolled nurse who lost the device
+    await _enrol(client)
+    # when the operator resets it, twice
+    reset = practice(database_url, "reset-totp", "nurse")
+    again = practice(database_url, "reset-totp", "nurse")
+    # then the password alone signs in again
+    assert reset.returncode == 0, reset.stderr
+    assert again.returncode == 1 and "has no second factor" in again.stderr
+    payload = await _login(client)
+    assert payload["userErrors"] == [] and payload["accessToken"]
