@@ -1,4 +1,5 @@
-"""Passwords (argon2), access tokens (JWT via joserfc), refresh-token sessions and lockout."""
+"""Passwords (argon2), access tokens (JWT via joserfc), refresh-token sessions, and sign-in
+(throttled, with an optional TOTP second factor)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,8 @@ from app.authz import Actor
 from app.config import Settings
 from app.db import utcnow
 from app.errors import DomainError
+from app.users import throttle as throttling
+from app.users import totp
 from app.users.models import RefreshToken, User
 
 ALGORITHMS = ["HS256"]  # the allow-list: alg=none and algorithm confusion are refused
@@ -33,6 +36,7 @@ class AuthErrorCode(enum.StrEnum):
     """Why signing in, rotating a session or ending one was refused."""
 
     INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
+    TOO_MANY_ATTEMPTS = "TOO_MANY_ATTEMPTS"
     ACCOUNT_LOCKED = "ACCOUNT_LOCKED"
     INVALID_REFRESH_TOKEN = "INVALID_REFRESH_TOKEN"
 
@@ -54,6 +58,8 @@ class AuthResult:
 
     tokens: TokenPair | None = None
     error: DomainError | None = None
+    retry_after: int | None = None  # seconds, with TOO_MANY_ATTEMPTS
+    enrolment: totp.Enrolment | None = None  # with TOTP_ENROLMENT_REQUIRED
 
 
 class Authenticator:
@@ -159,14 +165,19 @@ class Authenticator:
         password: str,
         ip: str | None,
         request_id: str | None = None,
+        totp_code: str | None = None,
     ) -> AuthResult:
-        """Check a password, counting failures toward a lockout.
+        """Check a password (and a TOTP code where the user needs one), throttling failures.
 
-        Unlike other services this one keeps its failure writes (the failed-attempt count and
-        the audit event) so the caller commits whatever the outcome. The user's row is locked
-        (FOR UPDATE; SQLite's BEGIN IMMEDIATE serializes anyway) so that concurrent guesses
-        cannot overwrite each other's count and slip past the lockout.
+        Unlike other services this one keeps its failure writes (the throttle's counts and the
+        audit event) so the caller commits whatever the outcome. Failures slow further attempts
+        down per address, username and pair (app/users/throttle.py); they never lock the
+        account. The throttle's rows, then the user's row, are locked (FOR UPDATE; SQLite's
+        BEGIN IMMEDIATE serializes anyway) so that concurrent guesses are counted one after
+        another and none slips past the throttle. A username that exists and one that does not
+        get the same answers, throttled alike.
         """
+        throttle = await throttling.hold(session, self.settings, username, ip)
         plausible = 0 < len(username) <= 64 and "\x00" not in username
         user = (
             await session.scalar(
@@ -178,7 +189,7 @@ class Authenticator:
             if plausible
             else None
         )
-        now = utcnow()  # after the wait for the row
+        now = utcnow()  # after the wait for the rows
         actor = Actor(
             user_id=user.id if user else None,
             username=username,
@@ -186,37 +197,57 @@ class Authenticator:
             ip=ip,
             request_id=request_id,
         )
+        retry_after = throttle.retry_after(now)
+        if retry_after is not None:  # no password is checked, no failure counted
+            return self._refuse(session, actor, AuthErrorCode.TOO_MANY_ATTEMPTS, retry_after)
         if user is None or not user.is_active:
             await self._password_matches(self._dummy_hash, password)  # same cost as a real check
+            throttle.fail(now)
             return self._refuse(session, actor, AuthErrorCode.INVALID_CREDENTIALS)
-        if user.locked_until and user.locked_until > now:
-            return self._refuse(session, actor, AuthErrorCode.ACCOUNT_LOCKED)
         if not await self._password_matches(user.password_hash, password):
-            user.failed_login_count += 1
-            if user.failed_login_count >= self.settings.lockout_threshold:
-                user.locked_until = now + timedelta(minutes=self.settings.lockout_minutes)
-                user.failed_login_count = 0
-                trail.record(session, actor, "lock", "User", user.id)
+            throttle.fail(now)
             return self._refuse(session, actor, AuthErrorCode.INVALID_CREDENTIALS)
+        if user.locked_until and user.locked_until > now:  # said only to who knows the password
+            throttle.fail(now)
+            return self._refuse(session, actor, AuthErrorCode.ACCOUNT_LOCKED)
+        challenge = await totp.second_factor(session, self.settings, user, totp_code, now)
+        if challenge is not None:
+            throttle.fail(now)
+            return self._refuse(session, actor, challenge.code, enrolment=challenge.enrolment)
+        throttle.forgive()
         if self.hasher.check_needs_rehash(user.password_hash):
             user.password_hash = await asyncio.to_thread(self.hash_password, password)
-        user.failed_login_count = 0
-        user.locked_until = None
         user.last_login_at = now
         trail.record(session, actor, "login", "User", user.id)
         session_expires_at = now + timedelta(hours=self.settings.session_max_hours)
         tokens = self._issue(session, user, str(uuid.uuid4()), session_expires_at, now)
         return AuthResult(tokens=tokens)
 
-    def _refuse(self, session: AsyncSession, actor: Actor, code: AuthErrorCode) -> AuthResult:
+    def _refuse(
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        code: AuthErrorCode | totp.TotpErrorCode,
+        retry_after: int | None = None,
+        enrolment: totp.Enrolment | None = None,
+    ) -> AuthResult:
         trail.record(session, actor, "login", "User", actor.user_id, outcome=code.value.lower())
         message = {
             AuthErrorCode.INVALID_CREDENTIALS: "Wrong username or password.",
-            AuthErrorCode.ACCOUNT_LOCKED: (
-                "Too many failed attempts; the account is locked for now."
+            AuthErrorCode.TOO_MANY_ATTEMPTS: (
+                f"Too many failed attempts; try again in {retry_after} seconds."
+            ),
+            AuthErrorCode.ACCOUNT_LOCKED: "The account is locked by an administrator.",
+            totp.TotpErrorCode.TOTP_REQUIRED: "Enter the code from your authenticator app.",
+            totp.TotpErrorCode.INVALID_TOTP_CODE: "That code is wrong, expired or already used.",
+            totp.TotpErrorCode.TOTP_ENROLMENT_REQUIRED: (
+                "Add this secret to your authenticator app, then log in again with its code."
             ),
         }[code]
-        return AuthResult(error=DomainError(code, message))
+        field = ["totp_code"] if isinstance(code, totp.TotpErrorCode) else None
+        return AuthResult(
+            error=DomainError(code, message, field), retry_after=retry_after, enrolment=enrolment
+        )
 
     async def refresh(
         self,

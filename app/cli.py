@@ -1,5 +1,5 @@
-"""The `practice` command: serve, migrate, seed, create-user, worker, schema, audit verify,
-backup, restore and keys."""
+"""The `practice` command: serve, migrate, seed, create-user, reset-totp, worker, schema, audit
+verify, backup, restore and keys."""
 
 from __future__ import annotations
 
@@ -83,6 +83,23 @@ def cmd_create_user(settings: Settings, args: argparse.Namespace) -> int:
             print(f"{error.code}: {error.message}", file=sys.stderr)
             return 1
         print(f"created {user.username} with roles {', '.join(user.role_names)}")
+        return 0
+
+    return _with_runtime(settings, work)
+
+
+def cmd_reset_totp(settings: Settings, args: argparse.Namespace) -> int:
+    from app.authz import SYSTEM
+    from app.transaction import unit_of_work
+    from app.users.totp import reset
+
+    async def work(runtime: Any) -> int:
+        async with unit_of_work(runtime.sessions) as session:
+            removed = await reset(session, SYSTEM, args.username)
+        if not removed:
+            print(f"{args.username} has no second factor", file=sys.stderr)
+            return 1
+        print(f"removed the second factor of {args.username}")
         return 0
 
     return _with_runtime(settings, work)
@@ -243,6 +260,10 @@ def build_parser() -> argparse.ArgumentParser:
     user.add_argument("--full-name")
     user.add_argument("--password", help="prompted for when omitted")
     user.set_defaults(func=cmd_create_user)
+
+    totp = sub.add_parser("reset-totp", help="remove a user's TOTP second factor (lost device)")
+    totp.add_argument("username")
+    totp.set_defaults(func=cmd_reset_totp)
 
     work = sub.add_parser("worker", help="send due outbox messages (reminders) by SMTP")
     work.add_argument("--once", action="store_true", help="send one batch and exit")

@@ -44,8 +44,25 @@ class Settings(BaseSettings):
     access_token_minutes: int = 15
     refresh_token_idle_minutes: int = 60
     session_max_hours: int = 12
-    lockout_threshold: int = 5
-    lockout_minutes: int = 15
+    # Failed sign-ins slow further attempts down, they never lock an account (an outsider could
+    # lock anyone out). Each key is allowed `*_free_failures`, then waits a delay that starts at
+    # login_base_delay_seconds and doubles with each further failure, up to its maximum.
+    # Per (username, client address): the attacker's own pair, whatever the username.
+    login_pair_free_failures: int = 5
+    # Per client address, over every username: stops spraying many usernames from one place
+    # (an office behind one NAT address shares it, hence more room).
+    login_address_free_failures: int = 20
+    login_max_delay_seconds: int = 900
+    # Per username over every address: slows a distributed attack on one account, but its delay
+    # stays short, so the real user, elsewhere, waits at most this long and is never locked out.
+    login_account_free_failures: int = 10
+    login_account_max_delay_seconds: int = 30
+    login_base_delay_seconds: float = 1.0
+    # A key's failures are forgotten after this long without another one.
+    login_failure_memory_minutes: int = 60
+    # Roles whose holders must sign in with a TOTP code (JSON list in the environment); one
+    # who has not enrolled yet is handed an enrolment by login and confirms it with a code.
+    totp_required_roles: list[str] = Field(default_factory=list)
     # argon2 cost; tests lower it so the suite stays fast
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536

@@ -18,7 +18,14 @@ from app.scheduling.models import (
     WaitlistEntry,
     WaitlistOffer,
 )
-from app.users.models import PatientAccess, RefreshToken, User, UserRole
+from app.users.models import (
+    LoginThrottle,
+    PatientAccess,
+    RefreshToken,
+    TotpCredential,
+    User,
+    UserRole,
+)
 
 __all__ = [
     "Allergy",
@@ -33,6 +40,7 @@ __all__ = [
     "Counter",
     "Coverage",
     "Location",
+    "LoginThrottle",
     "Note",
     "OutboxMessage",
     "Patient",
@@ -44,6 +52,7 @@ __all__ = [
     "RoleParent",
     "RolePermission",
     "Room",
+    "TotpCredential",
     "User",
     "UserRole",
     "WaitlistEntry",

@@ -32,6 +32,7 @@ from schema.scheduling.mutations import SchedulingMutations
 from schema.scheduling.queries import SchedulingQueries
 from schema.scheduling.subscriptions import SchedulingSubscriptions
 from schema.users.schema import UserMutations, UserQueries
+from schema.users.totp import TotpMutations
 
 QUERY_DESCRIPTION = (
     "Reads, over HTTP GET or POST at /graphql. Every field needs an access token from login, "
@@ -53,7 +54,9 @@ class Query(
     "userErrors list is empty on success; on a broken rule it changes nothing and userErrors "
     "says why. Send mutations with POST (over GET they are refused with 405)."
 )
-class Mutation(UserMutations, PatientMutations, SchedulingMutations, AccessMutations):
+class Mutation(
+    UserMutations, TotpMutations, PatientMutations, SchedulingMutations, AccessMutations
+):
     pass
 
 

@@ -24,6 +24,7 @@ from app.errors import CommonErrorCode, DomainError, DomainErrors
 from app.patients.errors import PatientErrorCode
 from app.scheduling.errors import SchedulingErrorCode
 from app.users.errors import UserErrorCode
+from app.users.totp import TotpErrorCode
 from schema.context import Context
 from schema.enums import described_enum
 from schema.ids import UnknownId
@@ -37,6 +38,7 @@ FieldOverrides = Mapping[str, Sequence[str]]
 _DOMAIN_CODES: tuple[type[enum.StrEnum], ...] = (
     CommonErrorCode,
     AuthErrorCode,
+    TotpErrorCode,
     UserErrorCode,
     PatientErrorCode,
     SchedulingErrorCode,
@@ -71,11 +73,33 @@ CODE_DESCRIPTIONS: dict[enum.StrEnum, str] = {
     # sign-in
     AuthErrorCode.INVALID_CREDENTIALS: (
         "login: wrong username or password, or a disabled account (which of these is not said). "
-        "Each wrong password counts toward locking the account."
+        "Each failure slows further attempts down (see TOO_MANY_ATTEMPTS)."
+    ),
+    AuthErrorCode.TOO_MANY_ATTEMPTS: (
+        "login: too many failed attempts from this address, at this username, or at this "
+        "username from anywhere; retryAfterSeconds says when to try again (the wait doubles "
+        "with each further failure, up to 15 minutes by default, and 30 seconds at most for "
+        "a username tried from elsewhere). No password was checked. Said alike whether the "
+        "username exists or not; an account is never locked by failures."
     ),
     AuthErrorCode.ACCOUNT_LOCKED: (
-        "login: too many wrong passwords in a row (5 by default) locked the account for a while "
-        "(15 minutes by default); the right password does not help until then."
+        "login: the password is right but an administrator has locked the account."
+    ),
+    TotpErrorCode.TOTP_REQUIRED: (
+        "login: the password is right and the account has a TOTP second factor: send totpCode, "
+        "the 6-digit code of the authenticator app. Counts as a failed attempt."
+    ),
+    TotpErrorCode.INVALID_TOTP_CODE: (
+        "login or confirmTotpEnrolment: the TOTP code is not the current one (30 s either side "
+        "is allowed) or was used already. Counts as a failed attempt at login."
+    ),
+    TotpErrorCode.TOTP_ENROLMENT_REQUIRED: (
+        "login: the password is right, but the user's role requires a TOTP second factor and "
+        "none is enrolled. totpEnrolment holds a new secret: add it to an authenticator app, "
+        "then log in again with its code as totpCode, which enrols it and signs in."
+    ),
+    TotpErrorCode.NO_TOTP_ENROLMENT: (
+        "confirmTotpEnrolment: no enrolment was started (startTotpEnrolment first)."
     ),
     AuthErrorCode.INVALID_REFRESH_TOKEN: (
         "refreshToken or logout: the token is unknown, already used, expired, or its session has "

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.crypto import encrypted_column
 from app.db import Base, RowScope, Timestamped
 from app.text import MACHINE, NAME
 
@@ -19,7 +20,8 @@ class User(Timestamped, Base):
     full_name: Mapped[str] = mapped_column(String(200), info=NAME)
     password_hash: Mapped[str] = mapped_column(String(255), info=MACHINE)
     is_active: Mapped[bool] = mapped_column(default=True)
-    failed_login_count: Mapped[int] = mapped_column(default=0)
+    # Locked by an administrator (or the system) until then; failed sign-ins never set it: they
+    # are throttled in login_throttles instead, so an outsider cannot lock anyone out.
     locked_until: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
 
@@ -77,3 +79,39 @@ class PatientAccess(Timestamped, Base):
         String(32), default="self", info=MACHINE
     )  # self, parent, ...
     ends_at: Mapped[datetime | None]
+
+
+class LoginThrottle(Base):
+    """Failed sign-ins counted per client address, per username and per (username, address).
+
+    Keyed by an HMAC of the key (app/users/throttle.py), so the table holds no usernames (nor
+    the passwords people type into the username field). A row is locked (FOR UPDATE) for the
+    whole attempt, so concurrent guesses are counted one after another.
+    """
+
+    __tablename__ = "login_throttles"
+    __table_args__ = (UniqueConstraint("kind", "key_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    key_hash: Mapped[str] = mapped_column(String(64))
+    failures: Mapped[int] = mapped_column(default=0)
+    last_failure_at: Mapped[datetime | None]
+    blocked_until: Mapped[datetime | None]
+
+
+class TotpCredential(Timestamped, Base):
+    """A staff user's TOTP secret (RFC 6238), encrypted with the field cipher, bound to the user.
+
+    `pending_encrypted` is an enrolment awaiting its first code; `last_step` is the time step
+    of the last code accepted, so a code is never accepted twice.
+    """
+
+    __tablename__ = "totp_credentials"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    secret_encrypted: Mapped[bytes | None] = encrypted_column("totp:{user_id}")
+    pending_encrypted: Mapped[bytes | None] = encrypted_column("totp:{user_id}")
+    last_step: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -14,12 +14,19 @@ from app.users.service import get_user, set_roles
 from schema.context import Context
 from schema.errors import UserError, run_mutation, run_public_mutation, to_user_errors
 from schema.permissions import Public, can, guard, who
+from schema.users.totp import TotpEnrolment
 
 
-@strawberry.input(description="A username and password.")
+@strawberry.input(description="A username and password, and a TOTP code where one is needed.")
 class LoginInput:
     username: str = strawberry.field(description="The login name, as given to the user.")
     password: str = strawberry.field(description="The password, exactly as typed.")
+    totp_code: str | None = strawberry.field(
+        default=None,
+        description="The 6-digit code of the user's authenticator app: needed when the user "
+        "has enrolled a TOTP second factor (or is finishing an enrolment that login handed "
+        "out); ignored otherwise. Each code is accepted once.",
+    )
 
 
 @strawberry.input(description="A refresh token, from login or the last refreshToken.")
@@ -41,9 +48,21 @@ class AuthPayload:
     expires_at: datetime | None = strawberry.field(
         description="When the access token expires (an instant); null when refused."
     )
+    retry_after_seconds: int | None = strawberry.field(
+        default=None,
+        description="With TOO_MANY_ATTEMPTS: how many seconds to wait before trying again; "
+        "null otherwise.",
+    )
+    totp_enrolment: TotpEnrolment | None = strawberry.field(
+        default=None,
+        description="With TOTP_ENROLMENT_REQUIRED: the secret to add to an authenticator app "
+        "before logging in again with its code; null otherwise.",
+    )
     user_errors: list[UserError] = strawberry.field(
-        description="Why no tokens were issued (INVALID_CREDENTIALS, ACCOUNT_LOCKED, "
-        "INVALID_REFRESH_TOKEN); empty on success."
+        description="Why no tokens were issued (INVALID_CREDENTIALS, TOO_MANY_ATTEMPTS, "
+        "ACCOUNT_LOCKED, TOTP_REQUIRED, INVALID_TOTP_CODE, TOTP_ENROLMENT_REQUIRED, "
+        "INVALID_REFRESH_TOKEN); empty on success.",
+        default_factory=list,
     )
 
 
@@ -105,6 +124,8 @@ async def _authenticate(info: Info[Context, Any], attempt: Any) -> AuthPayload:
             access_token=None,
             refresh_token=None,
             expires_at=None,
+            retry_after_seconds=result.retry_after,
+            totp_enrolment=TotpEnrolment.of(result.enrolment) if result.enrolment else None,
             user_errors=to_user_errors(result.error),
         )
     tokens = result.tokens
@@ -136,9 +157,12 @@ class UserQueries:
 class UserMutations:
     @strawberry.mutation(
         extensions=guard(Public()),
-        description="Exchange a username and password for an access token and a refresh token. "
-        "Open to anyone. Every attempt is audited; 5 wrong passwords in a row (by default) lock "
-        "the account for 15 minutes (by default).",
+        description="Exchange a username and password (and a TOTP code, for a user with a "
+        "second factor) for an access token and a refresh token. Open to anyone. Every attempt "
+        "is audited. Failures never lock an account: they slow further attempts down "
+        "(TOO_MANY_ATTEMPTS with retryAfterSeconds) from the same address, at the same "
+        "username, and, briefly, at the username from anywhere; a username that does not "
+        "exist is answered exactly like one that does.",
     )
     async def login(
         self,
@@ -147,7 +171,10 @@ class UserMutations:
     ) -> AuthPayload:
         auth = info.context.runtime.authenticator
         return await _authenticate(
-            info, lambda s, ip, rid: auth.login(s, input.username, input.password, ip, rid)
+            info,
+            lambda s, ip, rid: auth.login(
+                s, input.username, input.password, ip, rid, totp_code=input.totp_code
+            ),
         )
 
     @strawberry.mutation(
