@@ -213,16 +213,17 @@ async def _events(session: AsyncSession, batch: int = 5000) -> AsyncIterator[Aud
         last = rows[-1].seq
 
 
-def _key_problem(event: AuditEvent, settings: Settings, latest: int) -> str | None:
-    """Why the event's key id cannot be right: unkeyed past the legacy events, a key the settings
-    do not hold, or a retired key used after a later one (a leaked old key forges nothing new)."""
+def _key_problem(event: AuditEvent, settings: Settings, latest: int | None) -> str | None:
+    """Why the event's key id cannot be right: unkeyed past the legacy events (or after a keyed
+    one), a key the settings do not hold, or a retired key used after a later one (a leaked old
+    key forges nothing new). `latest`: the position of the last key seen; None before any."""
     if event.key_id is None:
-        if event.seq > settings.audit_unkeyed_until:
+        if event.seq > settings.audit_unkeyed_until or latest is not None:
             return "hashed without the key (only events written before the chain was keyed may be)"
         return None
     if event.key_id not in settings.audit_keys:
         return f"sealed with key {event.key_id!r}, which the settings do not hold"
-    if list(settings.audit_keys).index(event.key_id) < latest:
+    if latest is not None and list(settings.audit_keys).index(event.key_id) < latest:
         return f"sealed with retired key {event.key_id!r} after a later key"
     return None
 
@@ -236,8 +237,8 @@ async def verify(
     `anchor` is a head (seq, hash) recorded earlier outside the database: the chain must still
     hold that event unchanged, which catches events cut off the end.
     """
-    expected_prev, expected_seq, checked, latest = GENESIS_HASH, 1, 0, 0
-    key_ids = list(settings.audit_keys)
+    expected_prev, expected_seq, checked = GENESIS_HASH, 1, 0
+    key_ids, latest = list(settings.audit_keys), None
     async for event in _events(session):
         values = {name: getattr(event, name) for name in (*HASHED_FIELDS, "key_id")}
         if event.seq != expected_seq:

@@ -90,7 +90,7 @@ async def fetch(
                     reader,
                     "read",
                     "CalendarFeed",
-                    provider_id,
+                    provider_id if 1 <= provider_id <= MAX_ID else None,  # a path may be long
                     outcome=outcome,
                     detail={"reason": feed},
                 )

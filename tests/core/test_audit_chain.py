@@ -91,27 +91,31 @@ async def some_history(client: Any, runtime: Any) -> int:
     return seqs[len(seqs) // 2]
 
 
+GENEROUS = {"audit_unkeyed_until": "1000000"}  # an operator who set it far too high
+
+
 @pytest.mark.parametrize(
-    "attack",
+    ("attack", "env"),
     [
-        pytest.param({}, id="rewritten-rehashed-with-sha256"),
-        pytest.param({"key_id": None}, id="rewritten-rehashed-posing-as-unkeyed"),
-        pytest.param({"key": b"a guessed key of thirty-two bytes"}, id="rewritten-wrong-key"),
-        pytest.param({"drop": True}, id="deleted-renumbered-rehashed"),
-        pytest.param({"drop": True, "key_id": None}, id="deleted-renumbered-posing-as-unkeyed"),
+        pytest.param({}, {}, id="rewritten-rehashed-with-sha256"),
+        pytest.param({"key_id": None}, {}, id="rewritten-rehashed-posing-as-unkeyed"),
+        pytest.param({"key_id": None}, GENEROUS, id="posing-as-unkeyed-after-keyed-events"),
+        pytest.param({"key": b"a guessed key of thirty-two bytes"}, {}, id="rewritten-wrong-key"),
+        pytest.param({"drop": True}, {}, id="deleted-renumbered-rehashed"),
+        pytest.param({"drop": True, "key_id": None}, {}, id="deleted-renumbered-as-unkeyed"),
     ],
 )
 async def test_a_rewrite_rehashed_without_the_key_is_named_by_the_cli(
-    client, runtime, database_url, attack
+    client, runtime, database_url, attack, env
 ):
     # given some history the CLI finds intact
     victim = await some_history(client, runtime)
-    assert verify_cli(database_url).returncode == 0
+    assert verify_cli(database_url, **env).returncode == 0
     await allow_tampering(runtime)
     # when someone with the database but not the key rewrites (or deletes) an event and
     # recomputes every link and hash after it
     await rewrite_from(runtime, victim, **attack)
-    result = verify_cli(database_url)
+    result = verify_cli(database_url, **env)
     # then the first altered event is named
     assert tampered_at(result, victim), result.stdout + result.stderr
     assert f"({victim - 1} events before it are intact)" in result.stdout

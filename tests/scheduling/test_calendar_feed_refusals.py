@@ -68,10 +68,11 @@ async def test_a_refused_fetch_is_audited_with_why_and_from_where(runtime, clien
     pk = clinic.provider_pk
     # when it is asked for with a wrong token, no token, and for providers that do not exist
     urls = {
-        f"/calendar/{pk}.ics?token=not-the-token": "wrong token",
-        f"/calendar/{pk}.ics": "wrong token",
-        "/calendar/999999.ics?token=x": "unknown provider",
-        "/calendar/0.ics?token=x": "unknown provider",
+        f"/calendar/{pk}.ics?token=not-the-token": ("wrong token", str(pk)),
+        f"/calendar/{pk}.ics": ("wrong token", str(pk)),
+        "/calendar/999999.ics?token=x": ("unknown provider", "999999"),
+        "/calendar/0.ics?token=x": ("unknown provider", None),
+        f"/calendar/{'9' * 80}.ics?token=x": ("unknown provider", None),  # no key is that long
     }
     responses = [await client.http.get(url) for url in urls]
     # then each is not found, and each refusal is in the trail: why, from where, which request
@@ -84,12 +85,12 @@ async def test_a_refused_fetch_is_audited_with_why_and_from_where(runtime, clien
         (
             "read",
             "denied",
-            url.split("/")[2].split(".")[0],
+            resource_id,
             CLIENT_ADDRESS[0],
             response.headers["x-request-id"],
             {"reason": why},
         )
-        for (url, why), response in zip(urls.items(), responses, strict=True)
+        for (why, resource_id), response in zip(urls.values(), responses, strict=True)
     ]
 
 
