@@ -115,7 +115,7 @@ def cmd_audit_verify(settings: Settings, args: argparse.Namespace) -> int:
 
     async def work(runtime: Any) -> int:
         async with runtime.reads() as session:
-            report = await trail.verify(session, anchor)
+            report = await trail.verify(session, settings, anchor)
         if report.ok:
             print(f"OK: {report.checked} audit events, chain intact")
             print(

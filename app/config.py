@@ -18,6 +18,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Development-only secrets so `make run` works on a bare machine. Production refuses them.
 _DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-0123456789abcdef"
 _DEV_FIELD_KEY = base64.b64encode(b"dev-only-field-key-32-bytes-long").decode()
+_DEV_AUDIT_KEY = base64.b64encode(b"dev-only-audit-chain-key-32-byte").decode()
 
 
 class Settings(BaseSettings):
@@ -77,6 +78,19 @@ class Settings(BaseSettings):
     field_encryption_key_id: str | None = None
     field_encryption_key: str | None = None
 
+    # The audit chain's key (HMAC-SHA256; base64 of at least 32 bytes). Kept outside the database:
+    # whoever can write the database without it cannot rewrite an event and re-hash the chain.
+    audit_hmac_key: str = _DEV_AUDIT_KEY
+    # Stored with each event the key seals. To rotate: a new key under a new id, the old one
+    # moved to the retired keys.
+    audit_hmac_key_id: str = Field(default="1", min_length=1, max_length=32)
+    # Earlier keys by id, oldest first, base64: they verify the events they sealed, seal nothing
+    # new, and may not appear after a later key in the chain.
+    audit_hmac_retired_keys: dict[str, str] = Field(default_factory=dict)
+    # Events 1..N were written before the chain was keyed (plain SHA-256; NULL key id). Verify
+    # accepts no other unkeyed event, so a rewrite cannot pass itself off as legacy. 0: none.
+    audit_unkeyed_until: int = Field(default=0, ge=0)
+
     # How often each process checks whether the stored access policy changed
     policy_refresh_seconds: float = 2.0
 
@@ -95,6 +109,15 @@ class Settings(BaseSettings):
     outbox_batch_size: int = 50
     worker_poll_seconds: float = 5.0
 
+    # Refused calendar feed fetches (a wrong or old token, an unknown provider), counted in each
+    # process: past this many per client address, or per feed path, in a window the answer is
+    # 429 with Retry-After, and a client over its limit is turned away before anything is read.
+    calendar_feed_max_refusals: int = Field(default=10, ge=1)
+    calendar_feed_refusal_window_seconds: int = Field(default=600, ge=1)
+    # Refusals audited per window from all clients together: a flood from many addresses cannot
+    # fill the audit table (the refusals past it are still refused, not recorded).
+    calendar_feed_max_audited_refusals: int = Field(default=100, ge=1)
+
     # GraphQL limits
     max_query_depth: int = 10
     max_aliases: int = 30
@@ -111,7 +134,10 @@ class Settings(BaseSettings):
     def _production_needs_real_secrets(self) -> Settings:
         keys = self._field_keys_given()
         dev_secrets = (
-            self.jwt_secret == _DEV_JWT_SECRET or not keys or _DEV_FIELD_KEY in keys.values()
+            self.jwt_secret == _DEV_JWT_SECRET
+            or not keys
+            or _DEV_FIELD_KEY in keys.values()
+            or _DEV_AUDIT_KEY in (self.audit_hmac_key, *self.audit_hmac_retired_keys.values())
         )
         if self.environment == "production":
             for exploratory in ("introspection", "graphiql"):
@@ -119,10 +145,17 @@ class Settings(BaseSettings):
                     setattr(self, exploratory, False)
         if self.environment == "production" and dev_secrets:
             raise ValueError(
-                "PRACTICE_JWT_SECRET and PRACTICE_FIELD_ENCRYPTION_KEYS (or "
-                "PRACTICE_FIELD_ENCRYPTION_KEY) must be set in production"
+                "PRACTICE_JWT_SECRET, PRACTICE_FIELD_ENCRYPTION_KEYS (or "
+                "PRACTICE_FIELD_ENCRYPTION_KEY) and PRACTICE_AUDIT_HMAC_KEY must be set in "
+                "production"
             )
         self.field_keys  # noqa: B018  (a malformed keyring stops the process at start)
+        if any(len(key) < 32 for key in self.audit_keys.values()):
+            raise ValueError("PRACTICE_AUDIT_HMAC_KEY (and each retired key): base64, 32+ bytes")
+        if self.audit_hmac_key_id in self.audit_hmac_retired_keys:
+            raise ValueError(
+                "PRACTICE_AUDIT_HMAC_KEY_ID names a retired key: give a new key a new id"
+            )
         ZoneInfo(self.practice_timezone)
         return self
 
@@ -153,6 +186,12 @@ class Settings(BaseSettings):
             except ValueError as error:  # binascii.Error
                 raise ValueError(f"field key {key_id!r} is not base64 of 32 bytes") from error
         return Keyring(decoded, current)
+
+    @cached_property
+    def audit_keys(self) -> dict[str, bytes]:
+        """The audit chain's keys by id, in the order they were used: retired ones, the current."""
+        keys = {**self.audit_hmac_retired_keys, self.audit_hmac_key_id: self.audit_hmac_key}
+        return {key_id: base64.b64decode(key) for key_id, key in keys.items()}
 
     @property
     def is_sqlite(self) -> bool:

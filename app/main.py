@@ -31,12 +31,12 @@ from strawberry.types.graphql import OperationType
 
 from app import graphiql
 from app.auth import InvalidToken
+from app.authz import Actor
 from app.body_limit import BodyLimit
 from app.config import Settings
 from app.db import utcnow
 from app.runtime import Runtime
-from app.scheduling.feed import calendar_feed
-from app.transaction import commit_reads
+from app.scheduling import feed
 from schema import create_schema
 from schema.context import Context
 from schema.extensions import shape_error
@@ -249,20 +249,36 @@ def create_app(settings: Settings | None = None) -> Starlette:
             return JSONResponse({"status": "unavailable"}, status_code=503)
         return JSONResponse({"status": "ok"})
 
+    feed_refusals = feed.FeedRefusals(settings)
+
     async def calendar(request: Request) -> Response:
         """A provider's iCalendar feed; the secret token in the URL is the only credential."""
-        async with runtime.reads() as session:
-            feed = await calendar_feed(
-                session,
-                request.path_params["provider_id"],
-                request.query_params.get("token", ""),
-                request.client.host if request.client else None,
+        provider_id = request.path_params["provider_id"]
+        reader = Actor(
+            user_id=None,
+            username=f"calendar-feed:{provider_id}",
+            roles=("calendar_feed",),
+            ip=request.client.host if request.client else None,
+            request_id=request.state.request_id,
+        )
+        answer = await feed.fetch(
+            runtime.reads,
+            runtime.sessions,
+            feed_refusals,
+            provider_id,
+            request.query_params.get("token", ""),
+            reader,
+        )
+        if answer.retry_after is not None:
+            return PlainTextResponse(
+                "Too many requests",
+                status_code=429,
+                headers={"Retry-After": str(answer.retry_after)},
             )
-        await commit_reads(session, runtime.sessions)
-        if feed is None:
+        if answer.feed is None:
             return PlainTextResponse("Not found", status_code=404)
         return Response(
-            feed,
+            answer.feed,
             media_type="text/calendar; charset=utf-8",
             headers={"Cache-Control": "private, max-age=300"},
         )

@@ -12,6 +12,7 @@ from app.access import store
 from app.authz import SYSTEM
 from app.config import PROJECT_ROOT, Settings
 from app.db import create_engine, create_sessionmaker
+from app.events import SETTINGS_KEY
 from app.transaction import unit_of_work
 
 
@@ -39,7 +40,8 @@ async def _install_default_policy(settings: Settings) -> None:
             stored = await connection.run_sync(lambda c: inspect(c).has_table("roles"))
         if not stored:  # migrated to a revision before the policy moved into the database
             return
-        async with unit_of_work(create_sessionmaker(engine)) as session:
+        sessions = create_sessionmaker(engine, info={SETTINGS_KEY: settings})  # its audit key
+        async with unit_of_work(sessions) as session:
             await store.install_defaults(session, SYSTEM)
     finally:
         await engine.dispose()

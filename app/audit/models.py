@@ -29,4 +29,7 @@ class AuditEvent(Base):
     break_glass: Mapped[bool] = mapped_column(default=False)
     detail: Mapped[str | None] = mapped_column(Text, info=MACHINE)
     prev_hash: Mapped[str] = mapped_column(String(64), info=MACHINE)
+    # HMAC-SHA256 of the event under the key `key_id` names (held in the settings, never here);
+    # NULL: an event written before the chain was keyed, hashed with plain SHA-256.
+    key_id: Mapped[str | None] = mapped_column(String(32), info=MACHINE)
     hash: Mapped[str] = mapped_column(String(64), unique=True, info=MACHINE)

@@ -4,11 +4,17 @@ Events are buffered on the session and written by `flush` just before the transa
 so a write and its audit event commit or roll back together. The chain is extended under a lock
 (SQLite's write lock; a PostgreSQL advisory transaction lock) so concurrent transactions cannot
 fork it.
+
+Each event's hash is an HMAC-SHA256 under a key from the settings, never stored in the database,
+and the event records the key's id: someone who can write the database but lacks the key cannot
+rewrite an event and recompute the hashes after it. Events written before the chain was keyed
+(key id NULL) are plain SHA-256; verify accepts them only up to `audit_unkeyed_until`.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -20,7 +26,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.models import AuditEvent
 from app.authz import ALL_ROWS, Actor
+from app.config import Settings
 from app.db import utcnow
+from app.events import settings_of
 
 T = TypeVar("T")
 M = TypeVar("M")
@@ -128,13 +136,18 @@ async def add_created(
     return row
 
 
-def event_hash(values: dict[str, Any]) -> str:
-    canonical = {name: values[name] for name in HASHED_FIELDS}
+def event_hash(values: dict[str, Any], key: bytes | None) -> str:
+    """HMAC-SHA256 of the event (its key id included) under `key`; None: a legacy event's plain
+    SHA-256, over the fields hashed before the chain was keyed."""
+    names = HASHED_FIELDS if key is None else (*HASHED_FIELDS, "key_id")
+    canonical = {name: values[name] for name in names}
     occurred_at = canonical["occurred_at"]
     if isinstance(occurred_at, datetime):
         canonical["occurred_at"] = occurred_at.isoformat()
-    payload = json.dumps(canonical, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(payload.encode()).hexdigest()
+    payload = json.dumps(canonical, sort_keys=True, separators=(",", ":")).encode()
+    if key is None:
+        return hashlib.sha256(payload).hexdigest()
+    return hmac.new(key, payload, hashlib.sha256).hexdigest()
 
 
 async def flush(session: AsyncSession) -> int:
@@ -142,6 +155,9 @@ async def flush(session: AsyncSession) -> int:
     pending: dict[tuple[Any, ...], dict[str, Any]] = session.info.get(PENDING_KEY, {})
     if not pending:
         return 0
+    settings = settings_of(session)
+    key_id = settings.audit_hmac_key_id
+    key = settings.audit_keys[key_id]
     if session.get_bind().dialect.name == "postgresql":
         await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK_KEY})
     head = (
@@ -156,8 +172,8 @@ async def flush(session: AsyncSession) -> int:
     rows = []
     for event in pending.values():
         seq += 1
-        row = {**event, "seq": seq, "prev_hash": prev_hash}
-        row["hash"] = prev_hash = event_hash(row)
+        row = {**event, "seq": seq, "prev_hash": prev_hash, "key_id": key_id}
+        row["hash"] = prev_hash = event_hash(row, key)
         rows.append(row)
     # render_nulls: one executemany, not one INSERT per pattern of null columns
     await session.execute(insert(AuditEvent).execution_options(render_nulls=True), rows)
@@ -197,21 +213,45 @@ async def _events(session: AsyncSession, batch: int = 5000) -> AsyncIterator[Aud
         last = rows[-1].seq
 
 
-async def verify(session: AsyncSession, anchor: tuple[int, str] | None = None) -> ChainReport:
-    """Walk the chain from the start; the first event whose links or contents disagree is bad.
+def _key_problem(event: AuditEvent, settings: Settings, latest: int | None) -> str | None:
+    """Why the event's key id cannot be right: unkeyed past the legacy events (or after a keyed
+    one), a key the settings do not hold, or a retired key used after a later one (a leaked old
+    key forges nothing new). `latest`: the position of the last key seen; None before any."""
+    if event.key_id is None:
+        if event.seq > settings.audit_unkeyed_until or latest is not None:
+            return "hashed without the key (only events written before the chain was keyed may be)"
+        return None
+    if event.key_id not in settings.audit_keys:
+        return f"sealed with key {event.key_id!r}, which the settings do not hold"
+    if latest is not None and list(settings.audit_keys).index(event.key_id) < latest:
+        return f"sealed with retired key {event.key_id!r} after a later key"
+    return None
+
+
+async def verify(
+    session: AsyncSession, settings: Settings, anchor: tuple[int, str] | None = None
+) -> ChainReport:
+    """Walk the chain from the start; the first event whose links, key or contents disagree is
+    bad.
 
     `anchor` is a head (seq, hash) recorded earlier outside the database: the chain must still
     hold that event unchanged, which catches events cut off the end.
     """
     expected_prev, expected_seq, checked = GENESIS_HASH, 1, 0
+    key_ids, latest = list(settings.audit_keys), None
     async for event in _events(session):
-        values = {name: getattr(event, name) for name in (*HASHED_FIELDS, "hash")}
+        values = {name: getattr(event, name) for name in (*HASHED_FIELDS, "key_id")}
         if event.seq != expected_seq:
             return ChainReport(checked, expected_seq, "event missing (sequence gap)")
         if event.prev_hash != expected_prev:
             return ChainReport(checked, event.seq, "link to the previous event is broken")
-        if event_hash(values) != event.hash:
+        if problem := _key_problem(event, settings, latest):
+            return ChainReport(checked, event.seq, problem)
+        key = None if event.key_id is None else settings.audit_keys[event.key_id]
+        if not hmac.compare_digest(event_hash(values, key), event.hash):
             return ChainReport(checked, event.seq, "contents do not match the event's hash")
+        if event.key_id is not None:
+            latest = key_ids.index(event.key_id)
         if anchor is not None and event.seq == anchor[0] and event.hash != anchor[1]:
             return ChainReport(checked, event.seq, "differs from the recorded head")
         expected_prev, expected_seq, checked = event.hash, event.seq + 1, checked + 1

@@ -111,6 +111,15 @@ async def create_provider(
     )
 
 
+async def rotate_calendar_token(session: AsyncSession, actor: Actor, provider_id: int) -> Provider:
+    """A new secret for the provider's feed: the old feed URL stops working at once."""
+    provider = await get_or_not_found(session, Provider, provider_id, "Provider", "provider_id")
+    provider.calendar_token = secrets.token_urlsafe(24)
+    await session.flush()
+    trail.record(session, actor, "rotate_feed_token", "Provider", provider.id)
+    return provider
+
+
 async def create_appointment_type(
     session: AsyncSession,
     actor: Actor,

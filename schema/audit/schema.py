@@ -76,7 +76,8 @@ class AuditEvent:
     outcome: str = strawberry.field(
         description="How it ended: success; denied (the role policy refused); for a refused "
         "login invalid_credentials or account_locked; for a refused refresh revoked, replayed, "
-        "expired or account_unavailable."
+        "expired or account_unavailable; for a refused calendar feed fetch denied, or "
+        "rate_limited for the one that reached the limit of refusals."
     )
     break_glass: bool = strawberry.field(
         description="A break-glass grant, or a read of notes made under one."
@@ -87,7 +88,9 @@ class AuditEvent:
         '{"field": ...} for a refusal, {"count": ...} for a read of the trail; null when none.'
     )
     hash: str = strawberry.field(
-        description="SHA-256 (hex) over this entry's contents and the previous entry's hash."
+        description="HMAC-SHA256 (hex) over this entry's contents and the previous entry's hash, "
+        "under a key the server holds outside the database (plain SHA-256 for entries written "
+        "before the trail was keyed)."
     )
 
     @classmethod

@@ -42,6 +42,13 @@ class CreateProviderInput:
     specialty: str = strawberry.field(description="e.g. Family medicine.")
 
 
+@strawberry.input(description="Whose calendar feed gets a new secret.")
+class RotateCalendarFeedTokenInput:
+    provider_id: relay.GlobalID = strawberry.field(
+        description="The provider whose feed URL changes; the old one stops working."
+    )
+
+
 @strawberry.input(description="A new kind of visit.")
 class CreateAppointmentTypeInput:
     name: str = strawberry.field(description="Display name, unique in the practice.")

@@ -20,6 +20,7 @@ from schema.scheduling.inputs import (
     CreateLocationInput,
     CreateProviderInput,
     CreateRoomInput,
+    RotateCalendarFeedTokenInput,
 )
 from schema.scheduling.setup_types import (
     AppointmentTypeNode,
@@ -44,6 +45,14 @@ class RoomPayload:
 @strawberry.type(description="The result of createProvider.")
 class ProviderPayload:
     provider: ProviderNode | None = strawberry.field(description="The new provider.")
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
+
+
+@strawberry.type(description="The result of rotateCalendarFeedToken.")
+class RotateCalendarFeedTokenPayload:
+    provider: ProviderNode | None = strawberry.field(
+        description="The provider, whose calendarFeedPath holds the new token."
+    )
     user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
@@ -124,6 +133,29 @@ class SetupMutations:
             ),
         )
         return ProviderPayload(
+            provider=ProviderNode.from_model(row) if row else None, user_errors=errors
+        )
+
+    @strawberry.mutation(
+        extensions=can("schedule_setup", "write"),
+        description="Give a provider's calendar feed a new secret token: the old feed URL stops "
+        "working (NOT_FOUND if there is no such provider).",
+    )
+    async def rotate_calendar_feed_token(
+        self,
+        info: Info[Context, Any],
+        input: Annotated[
+            RotateCalendarFeedTokenInput,
+            strawberry.argument(description="Whose feed gets a new token."),
+        ],
+    ) -> RotateCalendarFeedTokenPayload:
+        row, errors = await run_mutation(
+            info,
+            lambda s, a: setup.rotate_calendar_token(
+                s, a, pk(input.provider_id, "Provider", "providerId")
+            ),
+        )
+        return RotateCalendarFeedTokenPayload(
             provider=ProviderNode.from_model(row) if row else None, user_errors=errors
         )
 

@@ -165,7 +165,7 @@ def run_verify(database_url: str) -> subprocess.CompletedProcess[str]:
 
 
 def forged_copy(event: AuditEvent) -> dict[str, Any]:
-    values = {name: getattr(event, name) for name in (*trail.HASHED_FIELDS, "hash")}
+    values = {name: getattr(event, name) for name in (*trail.HASHED_FIELDS, "key_id", "hash")}
     return {**values, "actor_username": "nobody"}
 
 
@@ -298,7 +298,7 @@ async def test_a_write_commits_with_its_event_and_a_refused_one_leaves_neither(c
         for e in events
     ] == [("create", "Patient", str(good_id), good_id, "provider", CLIENT_IP)]
     async with runtime.sessions() as session:
-        assert (await trail.verify(session)).ok
+        assert (await trail.verify(session, runtime.settings)).ok
 
 
 async def test_concurrent_requests_extend_one_unbroken_chain(client, runtime):
@@ -320,7 +320,7 @@ async def test_concurrent_requests_extend_one_unbroken_chain(client, runtime):
     for response in responses:
         assert len(await audit_rows(runtime, request_id=response.headers["x-request-id"])) == 1
     async with runtime.sessions() as session:
-        assert (await trail.verify(session)).ok
+        assert (await trail.verify(session, runtime.settings)).ok
 
 
 # the chain ------------------------------------------------------------------------------------
@@ -333,7 +333,7 @@ async def test_the_cli_verifies_the_chain_and_names_the_first_tampered_event(
     victim = seqs[len(seqs) // 2]
     # when
     async with runtime.sessions() as session:
-        report = await trail.verify(session)
+        report = await trail.verify(session, runtime.settings)
     intact = run_verify(database_url)
     # then
     assert report.ok and report.checked == len(seqs) > 10
@@ -360,7 +360,7 @@ async def test_deleting_an_event_from_the_middle_breaks_the_chain(client, runtim
     # when
     await execute_sql(runtime, f"DELETE FROM audit_events WHERE seq = {victim}")
     async with runtime.sessions() as session:
-        report = await trail.verify(session)
+        report = await trail.verify(session, runtime.settings)
     # then
     assert (report.ok, report.first_bad_seq, report.checked) == (False, victim, victim - 1)
 
@@ -369,28 +369,28 @@ async def test_a_recorded_head_catches_events_cut_off_the_end(client, runtime):
     # given a head recorded outside the database
     await create_patient_record(client)
     async with runtime.sessions() as session:
-        before = await trail.verify(session)
+        before = await trail.verify(session, runtime.settings)
     head = (before.checked, before.head_hash)
     await allow_tampering(runtime)
     # when the newest events are deleted
     await execute_sql(runtime, f"DELETE FROM audit_events WHERE seq >= {head[0] - 1}")
     async with runtime.sessions() as session:
-        alone = await trail.verify(session)
-        anchored = await trail.verify(session, head)
+        alone = await trail.verify(session, runtime.settings)
+        anchored = await trail.verify(session, runtime.settings, head)
     # then the chain alone cannot tell, the recorded head can
     assert alone.ok and alone.checked == head[0] - 2
     assert (anchored.ok, anchored.first_bad_seq) == (False, head[0] - 1)
     assert "cut short" in (anchored.problem or "")
 
 
-async def test_a_forged_event_with_a_recomputed_hash_breaks_the_link_after_it(client, runtime):
+async def test_a_forged_event_with_a_recomputed_hash_is_caught_at_itself(client, runtime):
     # given
     await create_patient_record(client)
     events = await audit_rows(runtime)
     victim = events[len(events) // 2]
     await allow_tampering(runtime)
-    # when the forger rewrites the event and its own hash consistently
-    forged_hash = trail.event_hash(forged_copy(victim))
+    # when the forger rewrites the event and recomputes its hash (without the chain's key)
+    forged_hash = trail.event_hash(forged_copy(victim), None)
     await execute_sql(
         runtime,
         update(AuditEvent)
@@ -398,9 +398,9 @@ async def test_a_forged_event_with_a_recomputed_hash_breaks_the_link_after_it(cl
         .values(actor_username="nobody", hash=forged_hash),
     )
     async with runtime.sessions() as session:
-        report = await trail.verify(session)
+        report = await trail.verify(session, runtime.settings)
     # then
-    assert (report.ok, report.first_bad_seq) == (False, victim.seq + 1)
+    assert (report.ok, report.first_bad_seq) == (False, victim.seq)
 
 
 async def test_the_database_refuses_to_change_or_delete_audit_events(client, runtime):

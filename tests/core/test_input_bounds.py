@@ -64,6 +64,7 @@ def test_production_turns_introspection_and_graphiql_off_unless_asked():
     secrets = {
         "jwt_secret": "s" * 48,
         "field_encryption_key": base64.b64encode(os.urandom(32)).decode(),
+        "audit_hmac_key": base64.b64encode(os.urandom(32)).decode(),
     }
     production = Settings(environment="production", **secrets)
     asked = Settings(environment="production", introspection=True, **secrets)

@@ -68,7 +68,7 @@ async def test_a_unit_of_work_commits_the_write_with_its_audit_event(runtime):
     added = (await audit_events(runtime))[before:]
     assert added == [("create", "User", str(user.id))]
     async with runtime.reads() as session:
-        assert (await trail.verify(session)).ok
+        assert (await trail.verify(session, runtime.settings)).ok
 
 
 async def test_a_unit_of_work_that_raises_keeps_neither_the_write_nor_its_events(runtime):

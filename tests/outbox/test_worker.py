@@ -276,7 +276,7 @@ async def test_a_sent_message_is_audited_as_a_disclosure(runtime, database_url, 
         [event] = (
             await session.scalars(select(AuditEvent).where(AuditEvent.action == "disclose"))
         ).all()
-        report = await trail.verify(session)
+        report = await trail.verify(session, runtime.settings)
     assert (event.resource_type, event.resource_id, event.patient_id) == (
         "OutboxMessage",
         str(message_id),
