@@ -93,8 +93,8 @@ class LoginThrottle(Base):
     __table_args__ = (UniqueConstraint("kind", "key_hash"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16))
-    key_hash: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16), info=MACHINE)
+    key_hash: Mapped[str] = mapped_column(String(64), info=MACHINE)
     failures: Mapped[int] = mapped_column(default=0)
     last_failure_at: Mapped[datetime | None]
     blocked_until: Mapped[datetime | None]

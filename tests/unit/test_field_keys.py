@@ -107,7 +107,7 @@ def test_a_malformed_keyring_stops_the_process(values, message):
 
 
 def test_production_refuses_the_development_key():
-    secret = {"jwt_secret": "x" * 48}
+    secret = {"jwt_secret": "x" * 48, "audit_hmac_key": b64(bytes(range(32)))}
     with pytest.raises(ValidationError, match="must be set in production"):
         Settings(environment="production", **secret)
     dev = {"k1": b64(Settings(environment="test").field_keys.keys["k1"])}
