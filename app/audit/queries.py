@@ -71,7 +71,7 @@ async def search(
     if break_glass_only:
         stmt = stmt.where(AuditEvent.break_glass.is_(True))
     if grants is not None:
-        stmt = stmt.where(events_of_grants(AuditEvent, grants))
+        stmt = stmt.where(events_of_grants(grants))
     total = await session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     if before_seq is not None:
         stmt = stmt.where(AuditEvent.seq < before_seq)

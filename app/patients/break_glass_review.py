@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import ColumnElement, String, and_, cast, exists, func, or_, select
+from sqlalchemy import ColumnElement, String, and_, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from app.audit import trail
+from app.audit.models import AuditEvent
 from app.authz import Actor
 from app.db import utcnow
 from app.errors import CommonErrorCode, DomainError, NotFound
@@ -135,34 +135,40 @@ class GrantFilter:
     grant_id: int | None = None
 
 
-def events_of_grants(audit_event: Any, grants: GrantFilter) -> ColumnElement[bool]:
+def events_of_grants(grants: GrantFilter) -> ColumnElement[bool]:
     """Audit events belonging to a matching grant: its own event, every read its holder made
     under break-glass of that patient while it ran, and its reviews. (Reads made while two
-    grants of one user for one patient overlapped belong to both.)"""
-    g = aliased(BreakGlassGrant)
-    conditions: list[ColumnElement[bool]] = []
+    grants of one user for one patient overlapped belong to both.)
+
+    Both parts are uncorrelated subqueries: the grants are walked once, each finding its
+    events by time (the trail's occurred_at index), never the trail once per grant."""
+    g, e = aliased(BreakGlassGrant), aliased(AuditEvent)
+    matching: list[ColumnElement[bool]] = []
     if grants.reviewed is not None:
-        conditions.append(
-            g.reviewed_at.is_not(None) if grants.reviewed else g.reviewed_at.is_(None)
-        )
+        matching.append(g.reviewed_at.is_not(None) if grants.reviewed else g.reviewed_at.is_(None))
     if grants.finding is not None:
-        conditions.append(g.finding == grants.finding)
+        matching.append(g.finding == grants.finding)
     if grants.grant_id is not None:
-        conditions.append(g.id == grants.grant_id)
-    under_grant = and_(
-        audit_event.break_glass.is_(True),
-        or_(
+        matching.append(g.id == grants.grant_id)
+    under_grant = (
+        select(e.seq)
+        .join(
+            g,
             and_(
-                audit_event.actor_user_id == g.user_id,
-                audit_event.patient_id == g.patient_id,
-                audit_event.occurred_at >= g.granted_at,
-                audit_event.occurred_at < g.expires_at,
-                audit_event.outcome == "success",
+                e.occurred_at >= g.granted_at,
+                e.occurred_at < g.expires_at,
+                e.actor_user_id == g.user_id,
+                e.patient_id == g.patient_id,
             ),
-            and_(
-                audit_event.resource_type == RESOURCE,
-                audit_event.resource_id == cast(g.id, String),
-            ),
+        )
+        .where(e.break_glass.is_(True), e.outcome == "success", *matching)
+    )
+    reviews = select(cast(g.id, String)).where(*matching)
+    return or_(
+        AuditEvent.seq.in_(under_grant),
+        and_(
+            AuditEvent.break_glass.is_(True),  # its reviews, not the reads of it
+            AuditEvent.resource_type == RESOURCE,
+            AuditEvent.resource_id.in_(reviews),
         ),
     )
-    return exists(select(g.id).where(under_grant, *conditions))

@@ -1,5 +1,5 @@
-"""Break-glass review: who reviewed each grant, when, with what finding; the compliance
-officer's permissions to read and review grants.
+"""Break-glass review: who reviewed each grant, when, with what finding; an index to find the
+events under a grant; the compliance officer's permissions to read and review grants.
 
 Revision ID: b7e2a9c4d1f6
 Revises: f404d9753d24
@@ -51,10 +51,17 @@ def upgrade() -> None:
             ["id"],
         )
         batch.create_index(batch.f("ix_break_glass_grants_reviewed_at"), ["reviewed_at"])
+    op.create_index(
+        "ix_audit_events_actor_patient_occurred_at",
+        "audit_events",
+        ["actor_user_id", "patient_id", "occurred_at"],
+        unique=False,
+    )
     add_default_grants(GRANTS)
 
 
 def downgrade() -> None:
+    op.drop_index("ix_audit_events_actor_patient_occurred_at", table_name="audit_events")
     with op.batch_alter_table("break_glass_grants") as batch:
         batch.drop_index(batch.f("ix_break_glass_grants_reviewed_at"))
         batch.drop_constraint(
