@@ -96,6 +96,9 @@ class Settings(BaseSettings):
 
     # Break-glass access to a patient's notes
     break_glass_minutes: int = 60
+    # How many different patients one user may open by break-glass per practice-local day
+    # (a misused account cannot browse the whole practice); 0 turns break-glass off
+    break_glass_daily_limit: int = Field(default=5, ge=0)
 
     # Reminders and the outbox worker (SMTP)
     reminder_lead_hours: int = 24

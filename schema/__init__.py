@@ -25,6 +25,11 @@ from schema.extensions import (
     log_errors,
 )
 from schema.nodes import NodeQueries, describe_node_interface
+from schema.patients.break_glass import (
+    BreakGlassMutations,
+    BreakGlassQueries,
+    BreakGlassSubscriptions,
+)
 from schema.patients.mutations import PatientMutations
 from schema.patients.queries import PatientQueries
 from schema.scalars import SCALARS
@@ -44,7 +49,13 @@ QUERY_DESCRIPTION = (
 
 @strawberry.type(description=QUERY_DESCRIPTION)
 class Query(
-    NodeQueries, UserQueries, PatientQueries, SchedulingQueries, AuditQueries, AccessQueries
+    NodeQueries,
+    UserQueries,
+    PatientQueries,
+    SchedulingQueries,
+    AuditQueries,
+    BreakGlassQueries,
+    AccessQueries,
 ):
     pass
 
@@ -55,7 +66,12 @@ class Query(
     "says why. Send mutations with POST (over GET they are refused with 405)."
 )
 class Mutation(
-    UserMutations, TotpMutations, PatientMutations, SchedulingMutations, AccessMutations
+    UserMutations,
+    TotpMutations,
+    PatientMutations,
+    BreakGlassMutations,
+    SchedulingMutations,
+    AccessMutations,
 ):
     pass
 
@@ -65,7 +81,7 @@ class Mutation(
     'Authenticate in the connection_init payload, {"Authorization": "Bearer <accessToken>"}; '
     "the server closes the connection (4401) when that access token expires."
 )
-class Subscription(SchedulingSubscriptions):
+class Subscription(SchedulingSubscriptions, BreakGlassSubscriptions):
     pass
 
 

@@ -178,7 +178,20 @@ CODE_DESCRIPTIONS: dict[enum.StrEnum, str] = {
         "updateNote or signNote: only the author of a draft may change or sign it."
     ),
     PatientErrorCode.BREAK_GLASS_REASON_REQUIRED: (
-        "breakGlass: the reason has fewer than 10 characters once trimmed."
+        "breakGlass: the reason has fewer than 10 characters once trimmed (more than 500 is "
+        "INVALID_INPUT)."
+    ),
+    PatientErrorCode.BREAK_GLASS_LIMIT_REACHED: (
+        "breakGlass: you opened as many different patients by break-glass today (the "
+        "practice's day) as one user may (5 by default); patients opened today can be opened "
+        "again. The refusal is recorded for review."
+    ),
+    PatientErrorCode.BREAK_GLASS_SELF_REVIEW: (
+        "reviewBreakGlass: the grant is your own; another compliance officer must review it."
+    ),
+    PatientErrorCode.BREAK_GLASS_ALREADY_REVIEWED: (
+        "reviewBreakGlass: the grant was found APPROPRIATE or INAPPROPRIATE already; only a "
+        "NEEDS_FOLLOW_UP finding can be followed by another."
     ),
     # scheduling
     SchedulingErrorCode.SLOT_UNAVAILABLE: (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, String, Text
+from sqlalchemy import BigInteger, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base
@@ -13,6 +13,16 @@ from app.text import MACHINE
 
 class AuditEvent(Base):
     __tablename__ = "audit_events"
+    # One user's events about one patient in a span of time: the reads under a break-glass
+    # grant (app/patients/break_glass_review.py), found by range, not by scanning the trail
+    __table_args__ = (
+        Index(
+            "ix_audit_events_actor_patient_occurred_at",
+            "actor_user_id",
+            "patient_id",
+            "occurred_at",
+        ),
+    )
 
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     occurred_at: Mapped[datetime] = mapped_column(index=True)

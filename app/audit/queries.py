@@ -12,6 +12,7 @@ from app.audit import trail
 from app.audit.models import AuditEvent
 from app.authz import Actor
 from app.errors import CommonErrorCode, DomainError
+from app.patients.break_glass_review import GrantFilter, events_of_grants
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ async def search(
     since: datetime | None,
     until: datetime | None,
     break_glass_only: bool,
+    grants: GrantFilter | None = None,
     before_seq: int | None,
     limit: int,
 ) -> AuditPage:
@@ -68,6 +70,8 @@ async def search(
         stmt = stmt.where(AuditEvent.occurred_at < until)
     if break_glass_only:
         stmt = stmt.where(AuditEvent.break_glass.is_(True))
+    if grants is not None:
+        stmt = stmt.where(events_of_grants(grants))
     total = await session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     if before_seq is not None:
         stmt = stmt.where(AuditEvent.seq < before_seq)

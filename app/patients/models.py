@@ -46,6 +46,14 @@ class SubscriberRelationship(enum.StrEnum):  # FHIR subscriber-relationship
     OTHER = "other"
 
 
+class BreakGlassFinding(enum.StrEnum):
+    """What a compliance officer found on reviewing a break-glass grant."""
+
+    APPROPRIATE = "appropriate"
+    INAPPROPRIATE = "inappropriate"
+    NEEDS_FOLLOW_UP = "needs_follow_up"  # the one finding that may be reviewed again
+
+
 class NoteStatus(enum.StrEnum):
     DRAFT = "draft"
     SIGNED = "signed"
@@ -157,3 +165,8 @@ class BreakGlassGrant(Base):
     reason: Mapped[str] = mapped_column(Text, info=MULTILINE)
     granted_at: Mapped[datetime]
     expires_at: Mapped[datetime]
+    # The compliance review (reviewBreakGlass): null until reviewed
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(index=True)
+    finding: Mapped[BreakGlassFinding | None] = mapped_column(str_enum(BreakGlassFinding))
+    review_note: Mapped[str | None] = mapped_column(Text)

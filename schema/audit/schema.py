@@ -12,10 +12,12 @@ from strawberry.types import Info
 
 from app.audit import queries
 from app.audit.models import AuditEvent as AuditEventModel
+from app.patients.break_glass_review import GrantFilter
 from schema.context import Context
 from schema.errors import query_errors
 from schema.ids import pk, to_global
 from schema.pagination import Connection, Edge, PageInfo, decode_cursor, encode_cursor, page
+from schema.patients.break_glass import BreakGlassFinding
 from schema.permissions import can, who
 
 _CURSOR_PREFIX = "audit:"
@@ -52,12 +54,13 @@ class AuditEvent:
     )
     action: str = strawberry.field(
         description="What was done, e.g. read, create, update, sign, login, refresh, logout, "
-        "lock, break_glass; for a refusal, the action that was refused."
+        "lock, break_glass, review (of a break-glass grant); for a refusal, the action that "
+        "was refused."
     )
     resource_type: str = strawberry.field(
         description="What it was done to, mostly FHIR resource names: Patient, Patient.ssn "
         "(a full SSN shown), AllergyIntolerance, Condition, Coverage, ClinicalNote, "
-        "Appointment, User, Session, AuditEvent, ..."
+        "Appointment, User, Session, AuditEvent, BreakGlassGrant (a review), ..."
     )
     resource_id: str | None = strawberry.field(
         description="The record's database key (not its global id), or a session's id for "
@@ -74,18 +77,23 @@ class AuditEvent:
         description="The client's IP address as the server saw it; null outside a request."
     )
     outcome: str = strawberry.field(
-        description="How it ended: success; denied (the role policy refused); for a refused "
-        "login invalid_credentials or account_locked; for a refused refresh revoked, replayed, "
+        description="How it ended: success; denied (the role policy refused); limit_reached "
+        "(break-glass beyond the daily limit); for a refused login invalid_credentials, "
+        "too_many_attempts, account_locked or a second-factor code (totp_required, "
+        "invalid_totp_code, totp_enrolment_required); for a refused refresh revoked, replayed, "
         "expired or account_unavailable; for a refused calendar feed fetch denied, or "
         "rate_limited for the one that reached the limit of refusals."
     )
     break_glass: bool = strawberry.field(
-        description="A break-glass grant, or a read of notes made under one."
+        description="A break-glass event: a grant or a refused request (outcome "
+        "limit_reached), a read of notes made under a grant, or a review of one."
     )
     detail: strawberry.scalars.JSON | None = strawberry.field(
         description='More about the event, an object whose keys depend on it, e.g. {"fields": '
-        '[...]} for an update, {"reason": ..., "expiresAt": ...} for a break-glass grant, '
-        '{"field": ...} for a refusal, {"count": ...} for a read of the trail; null when none.'
+        '[...]} for an update, {"reason": ..., "expiresAt": ..., "grantId": ...} for a '
+        'break-glass grant, {"finding": ..., "note": ..., "previousFinding": ...} for its '
+        'review, {"field": ...} for a refusal, {"count": ...} for a read of the trail; null '
+        "when none."
     )
     hash: str = strawberry.field(
         description="HMAC-SHA256 (hex) over this entry's contents and the previous entry's hash, "
@@ -134,8 +142,38 @@ class AuditEventFilter:
     )
     break_glass_only: bool = strawberry.field(
         default=False,
-        description="Only break-glass grants and the reads of notes made under them.",
+        description="Only break-glass events: grants, refused requests, the reads of notes "
+        "made under a grant, and reviews of grants.",
     )
+    break_glass_reviewed: bool | None = strawberry.field(
+        default=None,
+        description="Only the events of break-glass grants (the grant, the reads under it, its "
+        "reviews) that are reviewed (true) or that nobody has reviewed yet (false).",
+    )
+    break_glass_finding: BreakGlassFinding | None = strawberry.field(  # type: ignore[valid-type]
+        default=None,
+        description="Only the events of break-glass grants whose latest finding is this one.",
+    )
+    break_glass_grant_id: relay.GlobalID | None = strawberry.field(
+        default=None,
+        description="Only the events of this break-glass grant (a BreakGlassGrant id): the "
+        "grant, the reads its holder made under it while it ran, and its reviews.",
+    )
+
+    def grants(self) -> GrantFilter | None:
+        """The break-glass condition, when one is given (field errors name the filter)."""
+        if (
+            self.break_glass_reviewed is None
+            and self.break_glass_finding is None
+            and self.break_glass_grant_id is None
+        ):
+            return None
+        grant_id = (
+            pk(self.break_glass_grant_id, "BreakGlassGrant", "filter", "breakGlassGrantId")
+            if self.break_glass_grant_id
+            else None
+        )
+        return GrantFilter(self.break_glass_reviewed, self.break_glass_finding, grant_id)
 
 
 @strawberry.type
@@ -184,6 +222,7 @@ class AuditQueries:
                     since=f.since,
                     until=f.until,
                     break_glass_only=f.break_glass_only,
+                    grants=f.grants(),
                     before_seq=before_seq,
                     limit=limit,
                 )

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 import strawberry
 from strawberry.types import Info
 
-from app.patients import break_glass, demographics, notes, records
+from app.patients import demographics, notes, records
 from schema.context import Context
 from schema.errors import UserError, run_mutation
 from schema.ids import pk
@@ -18,7 +17,6 @@ from schema.patients.inputs import (
     AddCoverageInput,
     AddNoteAddendumInput,
     AddProblemInput,
-    BreakGlassInput,
     CreateNoteInput,
     CreatePatientInput,
     ResolveProblemInput,
@@ -70,14 +68,6 @@ class NotePayload:
     note: NoteNode | None = strawberry.field(
         description="The note as saved (for addNoteAddendum, the new addendum); null when "
         "userErrors is not empty."
-    )
-    user_errors: list[UserError] = strawberry.field(description=_USER_ERRORS)
-
-
-@strawberry.type(description="Result of breakGlass.")
-class BreakGlassPayload:
-    expires_at: datetime | None = strawberry.field(
-        description="When the grant ends (60 minutes from now by default); null when refused."
     )
     user_errors: list[UserError] = strawberry.field(description=_USER_ERRORS)
 
@@ -331,23 +321,3 @@ class PatientMutations:
             ),
         )
         return NotePayload(note=NoteNode.from_model(note) if note else None, user_errors=errors)
-
-    @strawberry.mutation(
-        extensions=can("patient", "break_glass"),
-        description="Emergency read access to one patient's notes, for a role that may not "
-        "read notes: Patient.notes opens to the caller for 60 minutes (by default). The reason, "
-        "the grant and every read under it are recorded in the audit trail for review. "
-        f"{who('patient', 'break_glass')}.",
-    )
-    async def break_glass(
-        self,
-        info: Info[Context, Any],
-        input: Annotated[BreakGlassInput, strawberry.argument(description="The patient, and why.")],
-    ) -> BreakGlassPayload:
-        grant, errors = await run_mutation(
-            info,
-            lambda s, a: break_glass.break_glass(
-                s, a, _settings(info), pk(input.patient_id, "Patient", "patientId"), input.reason
-            ),
-        )
-        return BreakGlassPayload(expires_at=grant.expires_at if grant else None, user_errors=errors)
