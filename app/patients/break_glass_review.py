@@ -80,7 +80,7 @@ async def review(
     note = (note or "").strip() or None
     if note is None and finding != BreakGlassFinding.APPROPRIATE:
         raise DomainError(
-            PatientErrorCode.REQUIRED, "Say what was found and what follows from it.", ["note"]
+            CommonErrorCode.REQUIRED, "Say what was found and what follows from it.", ["note"]
         )
     if note is not None and len(note) > NOTE_MAX:
         raise DomainError(

@@ -169,4 +169,4 @@ class BreakGlassGrant(Base):
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reviewed_at: Mapped[datetime | None] = mapped_column(index=True)
     finding: Mapped[BreakGlassFinding | None] = mapped_column(str_enum(BreakGlassFinding))
-    review_note: Mapped[str | None] = mapped_column(Text)
+    review_note: Mapped[str | None] = mapped_column(Text, info=MULTILINE)

@@ -48,7 +48,8 @@ class BreakGlassReview:
         description="What was found."
     )
     note: str | None = strawberry.field(
-        description="What the reviewer wrote; always given unless the finding is APPROPRIATE."
+        extensions=can("break_glass_grant", "read"),  # free text: may tell clinical detail
+        description="What the reviewer wrote; always given unless the finding is APPROPRIATE.",
     )
     reviewed_by_id: strawberry.Private[int | None]
 
@@ -69,7 +70,10 @@ class BreakGlassReview:
 class BreakGlassGrantNode(relay.Node):
     pk: relay.NodeID[int]
     patient_id: relay.GlobalID = strawberry.field(description="The patient (a Patient id).")
-    reason: str = strawberry.field(description="Why the user needed the record, as they wrote it.")
+    reason: str = strawberry.field(
+        extensions=can("break_glass_grant", "read"),  # free text: may tell clinical detail
+        description="Why the user needed the record, as they wrote it.",
+    )
     granted_at: datetime = strawberry.field(description="When access was granted (UTC).")
     expires_at: datetime = strawberry.field(description="When access ended or ends (UTC).")
     review: BreakGlassReview | None = strawberry.field(

@@ -40,6 +40,8 @@ CLINICAL_FREE_TEXT = {
     ("Allergy", "reaction"): ("allergy", "read"),
     ("ClinicalNote", "title"): ("note", "read"),
     ("ClinicalNote", "body"): ("note", "read"),
+    ("BreakGlassGrant", "reason"): ("break_glass_grant", "read"),
+    ("BreakGlassReview", "note"): ("break_glass_grant", "read"),
 }
 # Free text about a staff member (why a provider is off), guarded the same way
 STAFF_PRIVATE_TEXT = {("AvailabilityException", "reason"): ("schedule_setup", "write")}
@@ -62,6 +64,7 @@ NOT_CLINICAL = {
     },
     "AuditEventEdge": {"cursor"},
     "AuthPayload": {"accessToken", "refreshToken"},
+    "BreakGlassGrantEdge": {"cursor"},
     "Coverage": {"payerName", "payerId", "memberId", "groupNumber", "planName", "subscriberName"},
     "Location": {"name", "timezone", "address", "phone"},
     "Me": {"username", "fullName", "roles"},
@@ -87,6 +90,7 @@ NOT_CLINICAL = {
     "Room": {"name", "roomType"},
     "ScheduleChange": {"changedFields"},
     "StaffMember": {"username", "fullName"},
+    "TotpEnrolment": {"secret", "otpauthUri"},
     "UserError": {"field", "message"},
     "UserRoles": {"username", "roles"},
     "WaitlistEntryEdge": {"cursor"},
