@@ -220,7 +220,7 @@ _META_FIELDS = {"__schema": SchemaMetaFieldDef, "__type": TypeMetaFieldDef}
 
 def cost_limit(max_cost: int, max_page_size: int) -> Callable[[], SchemaExtension]:
     """Refuses, before execution (and before any SQL), an operation costing over `max_cost`."""
-    known: dict[int, dict[tuple[str, str], float]] = {}  # list sizes, per schema
+    known: list[dict[tuple[str, str], float]] = []  # the list sizes, once the schema exists
 
     class CostLimit(SchemaExtension):
         def on_execute(self) -> Iterator[None]:
@@ -228,9 +228,9 @@ def cost_limit(max_cost: int, max_page_size: int) -> Callable[[], SchemaExtensio
             document = context.graphql_document
             assert document is not None
             schema = context.schema._schema
-            if id(schema) not in known:
-                known[id(schema)] = {**PLAIN_LISTS, **introspection_sizes(schema)}
-            sizes = known[id(schema)]
+            if not known:  # one schema per extension factory (create_schema makes both)
+                known.append({**PLAIN_LISTS, **introspection_sizes(schema)})
+            sizes = known[0]
             operation = _operation(document.definitions, context.operation_name)
             if operation is not None:
                 fragments = {
