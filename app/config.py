@@ -121,9 +121,19 @@ class Settings(BaseSettings):
     # fill the audit table (the refusals past it are still refused, not recorded).
     calendar_feed_max_audited_refusals: int = Field(default=100, ge=1)
 
-    # GraphQL limits
-    max_query_depth: int = 10
+    # GraphQL limits. Depth, aliases and repeated fields are counted before full validation,
+    # which costs time quadratic in the fields repeated in one selection set (an anonymous
+    # caller's `{ __typename __typename ... }`), so a document must be within them to be
+    # validated at all. Depth counts introspection fields too: GraphiQL's introspection query
+    # is 14 deep.
+    max_query_depth: int = 15
     max_aliases: int = 30
+    max_repeated_fields: int = 10
+    # An estimate, before execution, of the fields a response could hold: list sizes (`first`,
+    # else max_page_size; estimates for plain lists) multiplied down the selections.
+    max_query_cost: int = 50_000
+    # An operation still running after this long is cancelled (its transaction rolled back).
+    request_timeout_seconds: float = 30.0
     max_tokens: int = 2000
     max_page_size: int = 100
     # Request bodies and WebSocket messages (a GraphQL document with its variables): 2 MiB

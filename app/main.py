@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import re
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from cross_web import HTTPException  # strawberry's HTTP views raise this one
@@ -26,6 +27,10 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError, MissingQueryError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+)
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
@@ -83,9 +88,42 @@ class RequestId:
             )
 
 
+class TransportWS(BaseGraphQLTransportWSHandler[Context, None]):
+    """graphql-transport-ws, with a message of the wrong shape (an array, a string, a subscribe
+    without a string id or an object payload) closing the socket with 4400 as the protocol
+    says; strawberry's handler indexes into whatever arrived and dies with the connection."""
+
+    async def handle_message(self, message: Any) -> None:
+        if not _well_formed(message):
+            await self.handle_invalid_message("Invalid message")
+            return
+        await super().handle_message(message)
+
+
+def _well_formed(message: Any) -> bool:
+    if not isinstance(message, dict) or not isinstance(message.get("type"), str):
+        return False
+    if message["type"] == "complete":
+        return isinstance(message.get("id"), str)
+    if message["type"] != "subscribe":
+        return True
+    payload = message.get("payload")
+    return (
+        isinstance(message.get("id"), str)
+        and isinstance(payload, dict)
+        and isinstance(payload.get("query"), str)
+        and isinstance(payload.get("variables"), dict | None)
+        and isinstance(payload.get("operationName"), str | None)
+        and isinstance(payload.get("extensions"), dict | None)
+    )
+
+
 class GraphQLApp(GraphQL[Context, None]):
     """Strawberry's ASGI view with our context: the actor comes from the bearer token over HTTP
     and from the `connection_init` payload over WebSocket."""
+
+    graphql_transport_ws_handler_class = TransportWS
+    protocols = (GRAPHQL_TRANSPORT_WS_PROTOCOL,)  # the one the API documents
 
     def __init__(self, runtime: Runtime) -> None:
         settings = runtime.settings
@@ -95,6 +133,25 @@ class GraphQLApp(GraphQL[Context, None]):
             multipart_uploads_enabled=False,
         )
         self.runtime = runtime
+
+    def decode_json(self, data: str | bytes) -> object:
+        """JSON text, or JSONDecodeError (400 over HTTP, 4400 over WebSocket): for bytes that
+        are not UTF-8, nesting past the parser's recursion limit, and lone surrogates
+        ("\\ud800" names no character: no database or encoder takes it)."""
+        try:
+            value = json.loads(data)
+        except (UnicodeDecodeError, RecursionError) as exc:
+            raise json.JSONDecodeError("Not JSON text", "", 0) from exc
+        if any(_SURROGATE.search(text) for text in _strings(value)):
+            raise json.JSONDecodeError("Lone surrogate in a string", "", 0)
+        return value
+
+    def parse_json(self, data: str | bytes) -> Any:
+        """A body (or GET's variables) must be an object; a list is a batch, refused later."""
+        value = super().parse_json(data)
+        if not isinstance(value, dict | list):
+            raise HTTPException(400, "The request must be a JSON object.")
+        return value
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         """Our page, with its assets on this server; strawberry's loads them from a CDN."""
@@ -204,17 +261,26 @@ class GraphQLApp(GraphQL[Context, None]):
 
 
 _NUL_ESCAPE = re.compile(r"\\u0000", re.IGNORECASE)
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _holds_nul(value: Any) -> bool:
     """NUL in any string of a request (no database stores it; PostgreSQL errors on it)."""
-    if isinstance(value, str):
-        return "\x00" in value or bool(_NUL_ESCAPE.search(value))
-    if isinstance(value, dict):
-        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_holds_nul(v) for v in value)
-    return False
+    return any("\x00" in text or _NUL_ESCAPE.search(text) for text in _strings(value))
+
+
+def _strings(value: Any) -> Iterator[str]:
+    """Every string in a JSON value, keys too; without recursion (JSON may nest ~1,000 deep)."""
+    pending = [value]
+    while pending:
+        current = pending.pop()
+        if isinstance(current, str):
+            yield current
+        elif isinstance(current, dict):
+            pending.extend(current)
+            pending.extend(current.values())
+        elif isinstance(current, list):
+            pending.extend(current)
 
 
 def _close_when_expired(context: Context) -> None:

@@ -6,22 +6,19 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import (
-    DisableIntrospection,
-    MaxTokensLimiter,
-    ParserCache,
-    ValidationCache,
-)
+from strawberry.extensions import DisableIntrospection, MaxTokensLimiter, ParserCache
 from strawberry.types import ExecutionContext
 
 from app.config import Settings
 from schema.access.schema import AccessMutations, AccessQueries
 from schema.audit.schema import AuditQueries
+from schema.bounds import DocumentLimits, bounded_validation
+from schema.cost import cost_limit
 from schema.extensions import (
     LoadedPolicy,
     MaskUnexpectedErrors,
     OperationScope,
-    limit_rules,
+    deadline,
     log_errors,
 )
 from schema.nodes import NodeQueries, describe_node_interface
@@ -86,6 +83,15 @@ class Subscription(SchedulingSubscriptions, BreakGlassSubscriptions):
 
 
 class PracticeSchema(strawberry.Schema):
+    hide_suggestions = False  # "Did you mean 'ssn'?" names fields as introspection would
+
+    def _get_custom_context_kwargs(
+        self, operation_extensions: dict[str, Any] | None = None, *, sync: bool = False
+    ) -> dict[str, Any]:
+        """Passed to graphql-core's execute: variable coercion also suggests names."""
+        kwargs = super()._get_custom_context_kwargs(operation_extensions, sync=sync)
+        return {**kwargs, "hide_suggestions": self.hide_suggestions}
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
@@ -96,12 +102,18 @@ class PracticeSchema(strawberry.Schema):
 
 
 def create_schema(settings: Settings) -> strawberry.Schema:
+    limits = DocumentLimits(
+        max_depth=settings.max_query_depth,
+        max_aliases=settings.max_aliases,
+        max_repeated_fields=settings.max_repeated_fields,
+    )
     extensions: list[Any] = [
-        limit_rules(settings.max_query_depth, settings.max_aliases),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         lambda: ParserCache(maxsize=256),
-        lambda: ValidationCache(maxsize=256),
+        bounded_validation(limits, hide_suggestions=not settings.introspection),
+        cost_limit(settings.max_query_cost, settings.max_page_size),  # before any SQL
         LoadedPolicy,
+        deadline(settings.request_timeout_seconds),  # after those that may refuse on entry
         MaskUnexpectedErrors,
         OperationScope,  # last: it finishes first, before errors are masked
     ]
@@ -114,5 +126,6 @@ def create_schema(settings: Settings) -> strawberry.Schema:
         extensions=extensions,
         scalar_overrides=SCALARS,
     )
+    schema.hide_suggestions = not settings.introspection
     describe_node_interface(schema._schema)
     return schema

@@ -251,8 +251,11 @@ ErrorCode = described_enum(
     "Errors in the response's top-level `errors` list carry other codes in "
     "`extensions.code`: UNAUTHENTICATED (no valid access token), FORBIDDEN (your roles may not "
     "do this), BAD_USER_INPUT (an argument out of bounds, e.g. `first` or a cursor), "
-    "GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED and INTERNAL_SERVER_ERROR (with a "
-    "requestId to quote).",
+    "GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED (also for a document too deep, with too "
+    "many aliases or repeated fields), QUERY_TOO_COSTLY (the response could hold too many "
+    "fields: `extensions.cost` and `maxCost` say how many; nothing ran), OPERATION_TIMED_OUT "
+    "(stopped at the server's time limit) and INTERNAL_SERVER_ERROR (with a requestId to "
+    "quote).",
     CODE_DESCRIPTIONS,
 )
 

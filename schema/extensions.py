@@ -3,30 +3,14 @@ before execution, and error masking."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
-from graphql import (
-    BREAK,
-    ASTValidationRule,
-    DocumentNode,
-    FragmentDefinitionNode,
-    FragmentSpreadNode,
-    GraphQLError,
-    GraphQLSyntaxError,
-    ValidationContext,
-    ValidationRule,
-    Visitor,
-    visit,
-)
+from graphql import GraphQLError, GraphQLSyntaxError
 from sqlalchemy.exc import StatementError
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxAliasesLimiter,
-    QueryDepthLimiter,
-    SchemaExtension,
-)
+from strawberry.extensions import SchemaExtension
 
 from schema.context import Context, begin_operation
 
@@ -88,6 +72,29 @@ class LoadedPolicy(SchemaExtension):
         context: Context = self.execution_context.context
         await context.runtime.policy.ensure_loaded()
         yield
+
+
+def deadline(seconds: float) -> Callable[[], SchemaExtension]:
+    """Execution that runs past `seconds` is cancelled (a mutation's unit of work rolls back,
+    the read session is let go) and answered with OPERATION_TIMED_OUT. List it after the
+    extensions whose on_execute may refuse: one that raises on entry leaves the later ones
+    unentered, and a deadline entered but never left would cancel whatever ran next."""
+
+    class Deadline(SchemaExtension):
+        async def on_execute(self) -> AsyncIterator[None]:
+            try:
+                async with asyncio.timeout(seconds):
+                    yield
+            except TimeoutError:
+                await self.execution_context.context.op.abandon()
+                raise GraphQLError(
+                    f"The operation ran longer than {seconds:g} seconds and was stopped. "
+                    "Before retrying a mutation, read again: one stopped while committing may "
+                    "have taken effect.",
+                    extensions={"code": "OPERATION_TIMED_OUT"},
+                ) from None
+
+    return Deadline
 
 
 class MaskUnexpectedErrors(SchemaExtension):
@@ -175,40 +182,3 @@ def _hide_statement_parameters(exc: BaseException | None) -> None:
         if isinstance(exc, StatementError):
             exc.hide_parameters = True
         exc = exc.__cause__ or exc.__context__
-
-
-def _fragments_resolve(document: DocumentNode) -> bool:
-    """Whether every fragment spread names a fragment the document defines."""
-    defined = {d.name.value for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
-    missing: list[str] = []
-
-    class Spreads(Visitor):
-        def enter_fragment_spread(self, node: FragmentSpreadNode, *_: Any) -> Any:
-            if node.name.value not in defined:
-                missing.append(node.name.value)
-                return BREAK
-            return None
-
-    visit(document, Spreads())
-    return not missing
-
-
-def limit_rules(max_depth: int, max_aliases: int) -> Callable[[], SchemaExtension]:
-    """The depth and alias limits as one extension factory.
-
-    Strawberry's `QueryDepthLimiter` and `MaxAliasesLimiter` build a new rule class per instance;
-    made per request, the `ValidationCache` (keyed by the rule classes) never hits. Here the
-    rules are built once per schema. The depth rule also crashes (KeyError) on a spread of an
-    undefined fragment; here it steps aside and graphql-core reports the unknown fragment.
-    """
-    depth_rule = QueryDepthLimiter(max_depth=max_depth).validation_rules[0]
-    alias_rule = MaxAliasesLimiter(max_alias_count=max_aliases).validation_rules[0]
-
-    class DepthLimit(ValidationRule):
-        def __init__(self, context: ValidationContext) -> None:
-            super().__init__(context)
-            if _fragments_resolve(context.document):
-                depth_rule(context)  # reports to the context as it is built
-
-    rules: list[type[ASTValidationRule]] = [DepthLimit, alias_rule]
-    return lambda: AddValidationRules(rules)
