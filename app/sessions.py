@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.authz import ALL_ROWS, Actor
@@ -37,13 +37,11 @@ async def current_actor(session: AsyncSession, bearer: Bearer, ip: str | None) -
     token's session ends (null when it has no open token: revoked, or another user's).
     """
     now = utcnow()
+    # The session's own tokens only (its family_id index), and null unless they are this user's.
+    this_users = case((RefreshToken.user_id == bearer.user_id, RefreshToken.session_expires_at))
     session_ends = (
-        select(func.min(RefreshToken.session_expires_at))
-        .where(
-            RefreshToken.family_id == bearer.session_id,
-            RefreshToken.user_id == bearer.user_id,
-            RefreshToken.revoked_at.is_(None),
-        )
+        select(func.min(this_users))
+        .where(RefreshToken.family_id == bearer.session_id, RefreshToken.revoked_at.is_(None))
         .scalar_subquery()
     )
     rows = (
