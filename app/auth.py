@@ -25,6 +25,7 @@ from app.authz import Actor
 from app.config import Settings
 from app.db import utcnow
 from app.errors import DomainError
+from app.sessions import Bearer
 from app.users import throttle as throttling
 from app.users import totp
 from app.users.models import RefreshToken, User
@@ -89,22 +90,26 @@ class Authenticator:
         return await asyncio.to_thread(verify)
 
     # access tokens -----------------------------------------------------------------------
-    def issue_access_token(self, user: User, now: datetime) -> tuple[str, datetime]:
+    def issue_access_token(
+        self, user_id: int, session_id: str, now: datetime
+    ) -> tuple[str, datetime]:
+        """A token naming its user and session, and no roles: app/sessions.py looks up who
+        that is on every operation, so the token grants nothing its session no longer has."""
         expires_at = now + timedelta(minutes=self.settings.access_token_minutes)
         claims = {
             "iss": self.settings.jwt_issuer,
             "aud": self.settings.jwt_audience,
-            "sub": str(user.id),
-            "name": user.username,
-            "roles": user.role_names,
+            "sub": str(user_id),
+            "sid": session_id,
             "iat": int(now.timestamp()),
             "exp": int(expires_at.timestamp()),
             "jti": uuid.uuid4().hex,
         }
         return jwt.encode({"alg": "HS256", "typ": "JWT"}, claims, self._key, ALGORITHMS), expires_at
 
-    def actor_from_token(self, token: str, ip: str | None = None) -> tuple[Actor, datetime]:
-        """The actor a valid access token speaks for, and when the token expires."""
+    def read_access_token(self, token: str) -> Bearer:
+        """Whose user and session a validly signed, unexpired access token names (whether that
+        session is still open is `app.sessions.current_actor`'s question)."""
         try:
             decoded = jwt.decode(token, self._key, algorithms=ALGORITHMS)
             jwt.JWTClaimsRegistry(
@@ -112,25 +117,22 @@ class Authenticator:
                 aud={"essential": True, "value": self.settings.jwt_audience},
                 exp={"essential": True},
                 sub={"essential": True},
+                sid={"essential": True},
             ).validate(decoded.claims)
             claims = decoded.claims
             # A well-signed token of another shape (from a bug or a key leak) is refused too:
-            # never a 500 from int(), never a role list made of a string's letters.
-            subject, roles = claims["sub"], claims.get("roles", [])
-            if not (isinstance(subject, str) and subject.isdigit()):
+            # never a 500 from int() or from a user id the database's integer cannot hold.
+            subject, session_id = claims["sub"], claims["sid"]
+            if not (isinstance(subject, str) and subject.isascii() and subject.isdigit()):
                 raise InvalidToken("the subject is not a user id")
-            if not (isinstance(roles, list) and all(isinstance(r, str) for r in roles)):
-                raise InvalidToken("roles is not a list of role names")
-            actor = Actor(
-                user_id=int(subject),
-                username=str(claims.get("name", "")),
-                roles=tuple(roles),
-                ip=ip,
-            )
+            if int(subject) >= 2**31:
+                raise InvalidToken("the subject is out of range")
+            if not (isinstance(session_id, str) and 0 < len(session_id) <= 36):
+                raise InvalidToken("the session is not a session id")
             expires_at = datetime.fromtimestamp(claims["exp"], tz=utcnow().tzinfo)
         except (JoseError, ValueError, TypeError, OverflowError, OSError) as exc:
             raise InvalidToken(str(exc)) from exc
-        return actor, expires_at
+        return Bearer(user_id=int(subject), session_id=session_id, expires_at=expires_at)
 
     # sessions ----------------------------------------------------------------------------
     def _issue(
@@ -155,7 +157,7 @@ class Authenticator:
                 session_expires_at=session_expires_at,
             )
         )
-        access, expires_at = self.issue_access_token(user, now)
+        access, expires_at = self.issue_access_token(user.id, family_id, now)
         return TokenPair(access, refresh, expires_at)
 
     async def login(

@@ -18,7 +18,7 @@ from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
-from starlette.requests import HTTPConnection, Request
+from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -42,6 +42,7 @@ from app.config import Settings
 from app.db import utcnow
 from app.runtime import Runtime
 from app.scheduling import feed
+from app.sessions import Bearer, current_actor
 from schema import create_schema
 from schema.context import Context
 from schema.extensions import shape_error
@@ -119,8 +120,8 @@ def _well_formed(message: Any) -> bool:
 
 
 class GraphQLApp(GraphQL[Context, None]):
-    """Strawberry's ASGI view with our context: the actor comes from the bearer token over HTTP
-    and from the `connection_init` payload over WebSocket."""
+    """Strawberry's ASGI view with our context: the bearer token comes from the Authorization
+    header over HTTP and from the `connection_init` payload over WebSocket."""
 
     graphql_transport_ws_handler_class = TransportWS
     protocols = (GRAPHQL_TRANSPORT_WS_PROTOCOL,)  # the one the API documents
@@ -163,23 +164,22 @@ class GraphQLApp(GraphQL[Context, None]):
         if expiry is not None:  # the connection ended before its token did
             expiry.cancel()
 
-    def _actor(self, connection: HTTPConnection, authorization: str | None) -> Any:
+    def _bearer(self, authorization: str | None) -> Bearer | None:
         if not authorization:
-            return None, None
+            return None
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token:
             raise InvalidToken("expected a bearer token")
-        client = connection.client.host if connection.client else None
-        return self.runtime.authenticator.actor_from_token(token.strip(), client)
+        return self.runtime.authenticator.read_access_token(token.strip())
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:  # type: ignore[override]
         if isinstance(request, WebSocket):
-            return Context(self.runtime, request, None)
+            return Context(self.runtime, request)
         try:
-            actor, expires = self._actor(request, request.headers.get("authorization"))
+            bearer = self._bearer(request.headers.get("authorization"))
         except InvalidToken:
-            actor, expires = None, None  # guarded fields answer UNAUTHENTICATED
-        return Context(self.runtime, request, actor, expires)
+            bearer = None  # guarded fields answer UNAUTHENTICATED
+        return Context(self.runtime, request, bearer)
 
     async def execute_single(  # type: ignore[override]
         self,
@@ -250,14 +250,19 @@ class GraphQLApp(GraphQL[Context, None]):
         if authorization is not None and not isinstance(authorization, str):
             raise ConnectionRejectionError()
         try:
-            actor, expires = self._actor(context.connection, authorization)
+            bearer = self._bearer(authorization)
         except InvalidToken as exc:
             raise ConnectionRejectionError() from exc
-        if actor is None:
+        if bearer is None or not await self._speaks_for_someone(context, bearer):
             raise ConnectionRejectionError()
-        context.actor, context.token_expires_at = actor, expires
+        context.bearer = bearer
         _close_when_expired(context)
         return None
+
+    async def _speaks_for_someone(self, context: Context, bearer: Bearer) -> bool:
+        """A connection is opened only for an open session (each operation asks again)."""
+        async with self.runtime.reads() as session:
+            return await current_actor(session, bearer, context.ip) is not None
 
 
 _NUL_ESCAPE = re.compile(r"\\u0000", re.IGNORECASE)

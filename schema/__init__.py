@@ -76,7 +76,11 @@ class Mutation(
 @strawberry.type(
     description="Live updates, over a WebSocket at the GraphQL path (graphql-transport-ws). "
     'Authenticate in the connection_init payload, {"Authorization": "Bearer <accessToken>"}; '
-    "the server closes the connection (4401) when that access token expires."
+    "the server closes the connection (4401) when that access token expires. Every operation "
+    "and every event asks again whom the token speaks for: once its session has ended (or the "
+    "user is deactivated or locked) operations are refused UNAUTHENTICATED, and the next "
+    "event of a subscription is refused so and the connection closed (4401), as it is when "
+    "the user's roles have changed."
 )
 class Subscription(SchedulingSubscriptions, BreakGlassSubscriptions):
     pass

@@ -17,32 +17,41 @@ from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import HTTPConnection
+from starlette.websockets import WebSocket
 from strawberry.dataloader import DataLoader
 
 from app import transaction
 from app.authz import Actor, act_as
 from app.runtime import Runtime
+from app.sessions import Bearer, current_actor
 
 L = TypeVar("L", bound=DataLoader[Any, Any])
 
 
 class Context:
+    """What a request or connection presented: its validly signed bearer token, if any. Whom
+    that token speaks for is looked up per operation (`Operation.authenticate`)."""
+
     def __init__(
-        self,
-        runtime: Runtime,
-        connection: HTTPConnection,
-        actor: Actor | None,
-        token_expires_at: datetime | None = None,
+        self, runtime: Runtime, connection: HTTPConnection, bearer: Bearer | None = None
     ) -> None:
         self.runtime = runtime
         self.connection = connection
-        self.actor = actor
-        self.token_expires_at = token_expires_at
+        self.bearer = bearer
         self.connection_params: dict[str, Any] | None = None  # set by graphql-transport-ws
 
     @property
     def ip(self) -> str | None:
         return self.connection.client.host if self.connection.client else None
+
+    @property
+    def token_expires_at(self) -> datetime | None:
+        return self.bearer.expires_at if self.bearer else None
+
+    async def end_connection(self, reason: str) -> None:
+        """Close a WebSocket whose session has ended (4401, as when its token expires)."""
+        if isinstance(self.connection, WebSocket):
+            await self.connection.close(code=4401, reason=reason)
 
     @property
     def op(self) -> Operation:
@@ -62,8 +71,7 @@ class Operation:
         self.context = context
         state = getattr(context.connection, "scope", {}).get("state", {})
         self.request_id: str = state.get("request_id") or uuid.uuid4().hex
-        actor = context.actor
-        self.actor: Actor | None = actor.for_request(self.request_id) if actor else None
+        self.actor: Actor | None = None  # anonymous until `authenticate` finds otherwise
         self._reads: AsyncSession | None = None
         self._lock = asyncio.Lock()
         self._loaders: dict[Any, DataLoader[Any, Any]] = {}
@@ -73,6 +81,20 @@ class Operation:
         if self._reads is None:
             self._reads = act_as(self.context.runtime.reads(), self.actor)
         return self._reads
+
+    async def authenticate(self) -> None:
+        """Who the caller is now: the bearer token's session still open, its user active and
+        unlocked, with the roles held now (app/sessions.py); else anonymous (a guarded field
+        answers UNAUTHENTICATED). Run before the operation executes, and before each event of
+        a subscription leaves."""
+        bearer = self.context.bearer
+        if bearer is None:
+            return
+        async with self._lock:
+            session = self.read_session
+            actor = await current_actor(session, bearer, self.context.ip)
+            self.actor = actor.for_request(self.request_id) if actor else None
+            act_as(session, self.actor)
 
     @property
     def staff(self) -> Actor:

@@ -11,8 +11,10 @@ from typing import Any
 from graphql import GraphQLError, GraphQLSyntaxError
 from sqlalchemy.exc import StatementError
 from strawberry.extensions import SchemaExtension
+from strawberry.types.graphql import OperationType
 
 from schema.context import Context, begin_operation
+from schema.permissions import unauthenticated
 
 logger = logging.getLogger("practice.graphql")
 
@@ -32,6 +34,12 @@ class OperationScope(SchemaExtension):
     it finishes before the masking extension looks at the result.
     """
 
+    async def on_execute(self) -> AsyncIterator[None]:
+        """Who the caller is, asked only now: a request refused while parsing or validating
+        runs no SQL."""
+        await self.execution_context.context.op.authenticate()
+        yield
+
     async def on_operation(self) -> AsyncIterator[None]:
         context: Context = self.execution_context.context
         begin_operation(context)
@@ -47,12 +55,29 @@ class OperationScope(SchemaExtension):
             _refuse(self.execution_context.result, exc, operation.request_id)
 
     async def on_stream_result(self, result: Any) -> AsyncIterator[None]:
-        operation = self.execution_context.context.op
+        """Before each event of a subscription leaves, the caller is asked for again: if the
+        session has ended, or the roles it was subscribed under changed, the event is refused
+        (UNAUTHENTICATED) and the connection closed (4401); the client signs in again."""
+        context: Context = self.execution_context.context
+        operation = context.op
+        ended = False
         try:
             await operation.renew()
+            subscribed_as = operation.actor
+            if self.execution_context.operation_type is OperationType.SUBSCRIPTION and (
+                subscribed_as is not None
+            ):
+                await operation.authenticate()
+                now_as = operation.actor
+                ended = now_as is None or now_as.roles != subscribed_as.roles
         except Exception as exc:
             _refuse(result, exc, operation.request_id)
+        if ended and result is not None:
+            result.data = None
+            result.errors = [shape_error(unauthenticated(), operation.request_id)]
         yield
+        if ended:  # after the refusal has been sent
+            await context.end_connection("Session ended")
 
 
 def _refuse(result: Any, exc: Exception, request_id: str) -> None:

@@ -77,7 +77,8 @@ async def set_roles(
     session: AsyncSession, actor: Actor, *, username: str, roles: list[str]
 ) -> User:
     """Replace the roles a user holds. Refused when it would leave no active admin: nobody could
-    change roles or the policy again. (A token already issued keeps its roles until it expires.)"""
+    change roles or the policy again. They apply from the user's next request: every operation
+    reads the roles held now (app/sessions.py), not the token's."""
     await store.begin_change(session)  # first: serializes role changes (as in app.access.service)
     await _check_roles(session, roles)
     user = await session.scalar(

@@ -38,7 +38,9 @@ class RefreshTokenInput:
 class AuthPayload:
     access_token: str | None = strawberry.field(
         description="A signed JWT (HS256) to send as `Authorization: Bearer <accessToken>`, "
-        "valid until expiresAt (15 minutes by default); null when refused."
+        "valid until expiresAt (15 minutes by default) while its session is open and its user "
+        "active and not locked; it names the session, not the roles (those are read on every "
+        "request). Null when refused."
     )
     refresh_token: str | None = strawberry.field(
         description="An opaque, single-use token for refreshToken, to keep secret: it lapses "
@@ -180,8 +182,8 @@ class UserMutations:
     @strawberry.mutation(
         extensions=guard(Public()),
         description="End the session of a refresh token: none of its refresh tokens works "
-        "again. Open to anyone who holds the token. Access tokens already issued stay valid "
-        "until they expire.",
+        "again, and its access tokens are refused from the next request on (a subscription "
+        "of it ends at its next event). Open to anyone who holds the token.",
     )
     async def logout(
         self,
@@ -219,8 +221,8 @@ class UserMutations:
 
     @strawberry.mutation(
         extensions=can("access_policy", "write"),
-        description="Replace the roles a user holds; they apply from the user's next sign-in "
-        "or token refresh.",
+        description="Replace the roles a user holds; they apply from the user's next request, "
+        "with the access tokens they already hold.",
     )
     async def set_user_roles(
         self,

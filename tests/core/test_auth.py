@@ -11,7 +11,7 @@ from app.db import utcnow
 from app.transaction import unit_of_work
 from app.users.models import RefreshToken, User
 from tests.conftest import make_settings
-from tests.fixtures.auth import REFRESH, claims_for, sign, unsigned, user_named
+from tests.fixtures.auth import REFRESH, claims_for, session_of, sign, unsigned, user_named
 from tests.fixtures.graphql import LOGIN, GraphQLClient, app_for, error_codes
 
 ME = "{ me { username roles } }"
@@ -200,10 +200,16 @@ async def test_a_locked_account_cannot_refresh(client, runtime):
 # bearer tokens -------------------------------------------------------------------------------
 
 
+async def _nurse_claims(client, runtime, settings):
+    """Claims like those of a token of the nurse's open session."""
+    nurse = await user_named(runtime, "nurse")
+    session_id = session_of((await _login(client))["accessToken"])
+    return claims_for(settings, nurse.id, session_id)
+
+
 async def test_a_token_forged_like_ours_with_our_secret_is_accepted(client, runtime, settings):
     # given (the control for the attacks below: the forging helper makes valid tokens)
-    nurse = await user_named(runtime, "nurse")
-    token = sign(claims_for(settings, nurse.id, "nurse", ["nurse"]), settings.jwt_secret)
+    token = sign(await _nurse_claims(client, runtime, settings), settings.jwt_secret)
     # when
     body = await _me(client, f"Bearer {token}")
     # then
@@ -237,7 +243,13 @@ ATTACKS = {
     "no expiry": lambda s, c: f"Bearer {sign({**c, 'exp': None}, s.jwt_secret)}",
     "no subject": lambda s, c: f"Bearer {sign({**c, 'sub': None}, s.jwt_secret)}",
     "subject not a user id": lambda s, c: f"Bearer {sign({**c, 'sub': 'nurse'}, s.jwt_secret)}",
-    "roles not a list": lambda s, c: f"Bearer {sign({**c, 'roles': 'admin'}, s.jwt_secret)}",
+    "subject too large": lambda s, c: f"Bearer {sign({**c, 'sub': '9' * 20}, s.jwt_secret)}",
+    "no session": lambda s, c: f"Bearer {sign({**c, 'sid': None}, s.jwt_secret)}",
+    "session not a string": lambda s, c: f"Bearer {sign({**c, 'sid': 7}, s.jwt_secret)}",
+    "another user's session": lambda s, c: (
+        f"Bearer {sign({**c, 'sub': str(int(c['sub']) + 1)}, s.jwt_secret)}"
+    ),
+    "a session never opened": lambda s, c: f"Bearer {sign({**c, 'sid': 'forged'}, s.jwt_secret)}",
     "garbage": lambda s, c: "Bearer not.a.jwt",
     "empty bearer": lambda s, c: "Bearer ",
     "not base64": lambda s, c: "Bearer %%%.%%%.%%%",
@@ -249,8 +261,7 @@ ATTACKS = {
 
 async def test_forged_and_malformed_tokens_are_refused(client, runtime, settings):
     # given one forgery per attack (one test: each would otherwise cost a database)
-    nurse = await user_named(runtime, "nurse")
-    claims = claims_for(settings, nurse.id, "nurse", ["nurse"])
+    claims = await _nurse_claims(client, runtime, settings)
     answers = {}
     # when
     for attack, forge in ATTACKS.items():

@@ -60,8 +60,7 @@ def websocket_context(runtime: Runtime, token: str, request_id: str) -> Context:
             "state": {"request_id": request_id},
         }
     )
-    actor, expires = runtime.authenticator.actor_from_token(token, CLIENT[0])
-    return Context(runtime, connection, actor, expires)
+    return Context(runtime, connection, runtime.authenticator.read_access_token(token))
 
 
 async def audited(runtime: Runtime, request_id: str) -> list[tuple[str, str, str]]:

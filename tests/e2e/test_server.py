@@ -7,13 +7,17 @@ import httpx
 import pytest
 import websockets
 
-from tests.fixtures.graphql import GraphQLClient
+from tests.fixtures.graphql import LOGIN, GraphQLClient
 from tests.fixtures.server import running_server
 
 CREATE = """
 mutation($input: CreatePatientInput!) {
   createPatient(input: $input) { patient { id mrn familyName } userErrors { code } }
 }
+"""
+ME = "{ me { username } }"
+LOGOUT = """
+mutation Logout($token: String!) { logout(input: {refreshToken: $token}) { ok } }
 """
 FIND = """
 query($search: String!) { patients(search: $search) { totalCount edges { node { mrn } } } }
@@ -89,25 +93,16 @@ async def test_websocket_without_valid_token_is_closed(server):
 
 
 async def test_websocket_closes_when_its_token_expires(server):
-    # given a token that expires in two seconds, signed with the server's key
-    from joserfc import jwt
-    from joserfc.jwk import OctKey
-
+    # given a token of an open session that expires in two seconds, signed with the server's key
     from app.config import Settings
     from app.db import utcnow
+    from tests.fixtures.auth import claims_for, session_of, sign
 
+    async with httpx.AsyncClient(base_url=server) as http:
+        admin = await GraphQLClient(http).login("admin")
     settings = Settings()
-    now = int(utcnow().timestamp())
-    claims = {
-        "iss": settings.jwt_issuer,
-        "aud": settings.jwt_audience,
-        "sub": "1",
-        "name": "admin",
-        "roles": ["admin"],
-        "iat": now,
-        "exp": now + 2,
-    }
-    token = jwt.encode({"alg": "HS256"}, claims, OctKey.import_key(settings.jwt_secret.encode()))
+    claims = claims_for(settings, 1, session_of(admin.token), exp=int(utcnow().timestamp()) + 2)
+    token = sign(claims, settings.jwt_secret)
     url = server.replace("http", "ws") + "/graphql"
     async with websockets.connect(url, subprotocols=["graphql-transport-ws"]) as ws:
         await ws.send(
@@ -118,3 +113,31 @@ async def test_websocket_closes_when_its_token_expires(server):
         with pytest.raises(websockets.ConnectionClosed) as closed:
             await asyncio.wait_for(ws.recv(), timeout=10)
     assert closed.value.rcvd.code == 4401
+
+
+async def test_websocket_operations_after_logout_are_refused(server):
+    # given a connection opened with the access token of a session
+    async with httpx.AsyncClient(base_url=server) as http:
+        login = (await GraphQLClient(http).data(LOGIN, username="nurse", password="demo"))["login"]
+        url = server.replace("http", "ws") + "/graphql"
+        async with websockets.connect(url, subprotocols=["graphql-transport-ws"]) as ws:
+            authorization = {"Authorization": f"Bearer {login['accessToken']}"}
+            await ws.send(json.dumps({"type": "connection_init", "payload": authorization}))
+            assert json.loads(await ws.recv())["type"] == "connection_ack"
+            # when the session logs out, and then an operation is subscribed on the connection
+            out = await GraphQLClient(http).data(LOGOUT, token=login["refreshToken"])
+            assert out["logout"]["ok"]
+            await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": ME}}))
+            refused = json.loads(await ws.recv())
+            # then it is refused as an anonymous caller's would be
+            assert (refused["id"], refused["type"]) == ("1", "next")
+            assert refused["payload"]["data"] == {"me": None}
+            assert [e["extensions"]["code"] for e in refused["payload"]["errors"]] == [
+                "UNAUTHENTICATED"
+            ]
+        # and a new connection with that token is not opened at all
+        async with websockets.connect(url, subprotocols=["graphql-transport-ws"]) as ws:
+            await ws.send(json.dumps({"type": "connection_init", "payload": authorization}))
+            with pytest.raises(websockets.ConnectionClosed) as closed:
+                await ws.recv()
+        assert closed.value.rcvd.code == 4403

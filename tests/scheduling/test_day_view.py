@@ -22,9 +22,10 @@ query Day($location: ID!, $date: Date!) {
   }
 }
 """
-# location, appointments, providers; users, patients, types and rooms (one loader each); the
-# audit trail's head and the insert of the reads (PostgreSQL also takes the chain's lock)
-EXPECTED_STATEMENTS = {"sqlite": 9, "postgres": 10}
+# the caller (whom the token speaks for now); location, appointments, providers; users,
+# patients, types and rooms (one loader each); the audit trail's head and the insert of the
+# reads (PostgreSQL also takes the chain's lock)
+EXPECTED_STATEMENTS = {"sqlite": 10, "postgres": 11}
 EXAM_ROOMS = (("Exam 1", "exam"), ("Exam 2", "exam"), ("Exam 3", "exam"))
 
 

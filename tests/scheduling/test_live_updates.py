@@ -10,7 +10,7 @@ import httpx
 import pytest
 import websockets
 
-from tests.fixtures.graphql import GraphQLClient
+from tests.fixtures.graphql import LOGIN, GraphQLClient
 from tests.fixtures.scheduling import (
     book,
     days_ahead,
@@ -42,6 +42,9 @@ CANCEL = """
 mutation($input: CancelAppointmentInput!) {
   cancelAppointment(input: $input) { userErrors { code } }
 }
+"""
+LOGOUT = """
+mutation Logout($token: String!) { logout(input: {refreshToken: $token}) { ok } }
 """
 WAIT = 15  # seconds: the most any expected message may take
 
@@ -278,3 +281,29 @@ async def test_previous_is_typed_with_global_ids_and_only_what_moved(server):
         "location": None,
         "room": None,
     }
+
+
+async def test_a_subscription_ends_at_its_next_event_once_its_session_has_ended(server):
+    async with (
+        runtime_for(server.database_url) as runtime,
+        httpx.AsyncClient(base_url=server.base_url, timeout=30) as http,
+    ):
+        # given a front desk session subscribed to a location, and another session booking
+        clinic = await make_clinic(runtime)
+        _, patient = await make_patient(runtime)
+        login = await GraphQLClient(http).data(LOGIN, username="front_desk", password="demo")
+        tokens = login["login"]
+        other_desk = await GraphQLClient(http).login("front_desk")
+        async with subscription(server.ws_url, tokens["accessToken"], clinic.location_id) as ws:
+            await until_live(ws, other_desk, clinic, patient)
+            # when the subscriber's session logs out, and then a visit is booked there
+            out = await GraphQLClient(http).data(LOGOUT, token=tokens["refreshToken"])
+            assert out["logout"]["ok"]
+            await book(other_desk, clinic, patient, clinic.at(days_ahead(clinic, 7), 10))
+            # then the event is refused, not delivered, and the connection is closed
+            refused = await receive(ws)
+            with pytest.raises(websockets.ConnectionClosed) as closed:
+                await receive(ws)
+    assert (refused["type"], refused["payload"]["data"]) == ("next", None)
+    assert [e["extensions"]["code"] for e in refused["payload"]["errors"]] == ["UNAUTHENTICATED"]
+    assert closed.value.rcvd.code == 4401
