@@ -4,8 +4,8 @@ On an embedded PostgreSQL, one day of 60 visits (three providers x 20) sits afte
 then 1,000,000 earlier appointments. The statement the day view sends (the app's own
 `Appointment.overlapping`, bounded below by the longest visit) should take the same time at
 both sizes: ratio near 1. The unbounded form it replaced (`starts_at < end AND ends_at > start`)
-is timed too: it reads every earlier appointment. Loading the million takes minutes on a
-loaded machine; `BENCH_ROWS=10000,100000` sets smaller sizes.
+is timed too: it reads every earlier appointment. Loading the million takes about a minute
+(three on a loaded machine); `BENCH_ROWS=10000,100000` sets smaller sizes.
 
     python -m bench.day_view_sql
 """
