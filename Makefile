@@ -40,12 +40,16 @@ lint: $(VENV)/.installed-test
 schema: $(VENV)/.installed
 	$(BIN)/practice schema > schema.graphql
 
-## bench: print SQL statement counts and timing ratios
+## bench: print SQL statement counts and timing ratios (each benchmark's ratio on its last line)
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m bench.nested_patients
 	$(BIN)/python -m bench.slots
 	$(BIN)/python -m bench.durability
 	$(BIN)/python -m bench.key_rotation
+	$(BIN)/python -m bench.day_view_sql
+	$(BIN)/python -m bench.day_view
+	$(BIN)/python -m bench.patient_detail
+	$(BIN)/python -m bench.fanout
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -186,8 +186,7 @@ async def load_calendar(
                 )
                 .where(
                     Appointment.status.in_(HELD_STATUSES),
-                    Appointment.starts_at < padded[1],
-                    Appointment.ends_at > padded[0],
+                    Appointment.overlapping(*padded),
                     or_(
                         Appointment.provider_id.in_(provider_ids), Appointment.room_id.in_(room_ids)
                     ),

@@ -40,8 +40,7 @@ async def day_schedule(
                 select(Appointment)
                 .where(
                     Appointment.location_id == location_id,
-                    Appointment.starts_at < end,
-                    Appointment.ends_at > start,
+                    Appointment.overlapping(start, end),
                 )
                 .order_by(Appointment.starts_at, Appointment.id)
             )
@@ -78,7 +77,7 @@ async def appointments_between(
     patient_id: int | None = None,
 ) -> list[Appointment]:
     starts, ends = av.aware(starts, "from"), av.aware(ends, "to")
-    conditions = [Appointment.starts_at < ends, Appointment.ends_at > starts]
+    conditions = [Appointment.overlapping(starts, ends)]
     if provider_ids:
         conditions.append(Appointment.provider_id.in_(provider_ids))
     if location_id is not None:

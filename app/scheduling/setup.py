@@ -21,6 +21,8 @@ from app.identifiers import npi_is_valid
 from app.scheduling import availability as av
 from app.scheduling.errors import SchedulingErrorCode
 from app.scheduling.models import (
+    MAX_VISIT_MINUTES,
+    MIN_VISIT_MINUTES,
     AppointmentType,
     AvailabilityException,
     AvailabilityTemplate,
@@ -136,10 +138,10 @@ async def create_appointment_type(
         raise DomainError(
             CommonErrorCode.INVALID_INPUT, "Color is #rrggbb, e.g. #4a90d9.", ["color"]
         )
-    if not 5 <= duration_minutes <= 480:
+    if not MIN_VISIT_MINUTES <= duration_minutes <= MAX_VISIT_MINUTES:
         raise DomainError(
             SchedulingErrorCode.INVALID_TIME_RANGE,
-            "Duration is 5 to 480 minutes.",
+            f"Duration is {MIN_VISIT_MINUTES} to {MAX_VISIT_MINUTES} minutes.",
             ["duration_minutes"],
         )
     if await session.scalar(select(AppointmentType.id).where(AppointmentType.name == name)):
