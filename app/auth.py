@@ -78,6 +78,10 @@ class Authenticator:
     def hash_password(self, password: str) -> str:
         return self.hasher.hash(password)
 
+    async def password_matches(self, user: User, password: str) -> bool:
+        """Whether `password` is the user's (asked again before a sensitive change)."""
+        return await self._password_matches(user.password_hash, password)
+
     async def _password_matches(self, password_hash: str, password: str) -> bool:
         """argon2 is slow on purpose (~0.1 s): it runs off the event loop."""
 

@@ -106,6 +106,9 @@ class PracticeSchema(strawberry.Schema):
 
 
 def create_schema(settings: Settings) -> strawberry.Schema:
+    # "Did you mean 'ssn'?" names fields as introspection would: never in production, where a
+    # practice may still turn introspection on for its own developers.
+    hide_suggestions = settings.environment == "production" or not settings.introspection
     limits = DocumentLimits(
         max_depth=settings.max_query_depth,
         max_aliases=settings.max_aliases,
@@ -114,7 +117,7 @@ def create_schema(settings: Settings) -> strawberry.Schema:
     extensions: list[Any] = [
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         lambda: ParserCache(maxsize=256),
-        bounded_validation(limits, hide_suggestions=not settings.introspection),
+        bounded_validation(limits, hide_suggestions=hide_suggestions),
         cost_limit(settings.max_query_cost, settings.max_page_size),  # before any SQL
         LoadedPolicy,
         deadline(settings.request_timeout_seconds),  # after those that may refuse on entry
@@ -130,6 +133,6 @@ def create_schema(settings: Settings) -> strawberry.Schema:
         extensions=extensions,
         scalar_overrides=SCALARS,
     )
-    schema.hide_suggestions = not settings.introspection
+    schema.hide_suggestions = hide_suggestions
     describe_node_interface(schema._schema)
     return schema

@@ -101,6 +101,9 @@ CODE_DESCRIPTIONS: dict[enum.StrEnum, str] = {
     TotpErrorCode.NO_TOTP_ENROLMENT: (
         "confirmTotpEnrolment: no enrolment was started (startTotpEnrolment first)."
     ),
+    TotpErrorCode.WRONG_PASSWORD: (
+        "confirmTotpEnrolment: the password given is not the signed-in user's; nothing changed."
+    ),
     AuthErrorCode.INVALID_REFRESH_TOKEN: (
         "refreshToken or logout: the token is unknown, already used, expired, or its session has "
         "ended; log in again. Presenting a used refresh token ends its whole session."

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import enum
 import hmac
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -35,6 +36,7 @@ class TotpErrorCode(enum.StrEnum):
     INVALID_TOTP_CODE = "INVALID_TOTP_CODE"
     TOTP_ENROLMENT_REQUIRED = "TOTP_ENROLMENT_REQUIRED"
     NO_TOTP_ENROLMENT = "NO_TOTP_ENROLMENT"
+    WRONG_PASSWORD = "WRONG_PASSWORD"
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,16 @@ class Enrolment:
 
     secret: str
     uri: str
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """What confirming an enrolment takes: a code of the new secret, the account's password,
+    and a code of the factor in force, if one is."""
+
+    code: str
+    password: str
+    current_code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -152,14 +164,34 @@ async def start_enrolment(session: AsyncSession, actor: Actor, settings: Setting
 
 
 async def confirm_enrolment(
-    session: AsyncSession, actor: Actor, settings: Settings, code: str, now: datetime
+    session: AsyncSession,
+    actor: Actor,
+    settings: Settings,
+    confirmation: Confirmation,
+    password_matches: Callable[[User, str], Awaitable[bool]],
+    now: datetime,
 ) -> None:
-    """Put the pending secret in force, given a current code of it."""
+    """Put the pending secret in force, given a current code of it.
+
+    A stolen access token must not be enough to put an attacker's device in place of the
+    user's: the password is asked too, and a code of the factor in force when one is.
+    """
     user = await _signed_in_user(session, actor)
     credential = await _credential(session, user.id)
     if credential is None or credential.pending_encrypted is None:
         raise DomainError(TotpErrorCode.NO_TOTP_ENROLMENT, "Start an enrolment first.", ["code"])
-    if not _confirm(settings, credential, code, now):
+    if not await password_matches(user, confirmation.password):
+        raise DomainError(TotpErrorCode.WRONG_PASSWORD, "That is not the password.", ["password"])
+    if credential.secret_encrypted is not None:
+        secret = _cipher(settings).decrypt(credential.secret_encrypted, _context(user.id))
+        step = _matching_step(secret, confirmation.current_code, now, credential.last_step)
+        if step is None:
+            raise DomainError(
+                TotpErrorCode.INVALID_TOTP_CODE,
+                "Give a current code of the second factor in force to replace it.",
+                ["current_code"],
+            )
+    if not _confirm(settings, credential, confirmation.code, now):
         raise DomainError(
             TotpErrorCode.INVALID_TOTP_CODE, "That code is not a current one.", ["code"]
         )

@@ -40,9 +40,18 @@ class StartTotpEnrolmentPayload:
     )
 
 
-@strawberry.input(description="A code of the secret startTotpEnrolment returned.")
+@strawberry.input(
+    description="A code of the secret startTotpEnrolment returned, with the account's password "
+    "(and a code of the factor in force, when replacing one): an access token alone cannot put "
+    "another device in the user's place."
+)
 class ConfirmTotpEnrolmentInput:
     code: str = strawberry.field(description="The 6-digit code the authenticator app shows now.")
+    password: str = strawberry.field(description="The signed-in user's password.")
+    current_code: str | None = strawberry.field(
+        default=None,
+        description="When a second factor is already in force: a current code of it.",
+    )
 
 
 @strawberry.type(description="Result of confirmTotpEnrolment.")
@@ -51,7 +60,7 @@ class ConfirmTotpEnrolmentPayload:
         description="Whether the secret is now in force: every later login needs its code."
     )
     user_errors: list[UserError] = strawberry.field(
-        description="NO_TOTP_ENROLMENT or INVALID_TOTP_CODE; empty on success."
+        description="NO_TOTP_ENROLMENT, WRONG_PASSWORD or INVALID_TOTP_CODE; empty on success."
     )
 
 
@@ -85,6 +94,13 @@ class TotpMutations:
         settings = info.context.runtime.settings
         _, errors = await run_mutation(
             info,
-            lambda s, a: totp.confirm_enrolment(s, a, settings, input.code, utcnow()),
+            lambda s, a: totp.confirm_enrolment(
+                s,
+                a,
+                settings,
+                totp.Confirmation(input.code, input.password, input.current_code),
+                info.context.runtime.authenticator.password_matches,
+                utcnow(),
+            ),
         )
         return ConfirmTotpEnrolmentPayload(enrolled=not errors, user_errors=errors)

@@ -2,6 +2,8 @@
 repeated fields), a valid verdict is not lost to a comment, and without introspection no
 error suggests names (issues 8 and 9)."""
 
+import base64
+
 import pytest
 
 from schema import bounds
@@ -78,9 +80,23 @@ async def test_a_comment_does_not_make_a_document_new(client, validations):
     assert len(validations) == 1
 
 
-async def test_without_introspection_no_error_suggests_a_name(database_url):
+PRODUCTION = {
+    "environment": "production",
+    "introspection": True,  # asked for: still no suggestions
+    "jwt_secret": "x" * 48,
+    "field_encryption_keys": {"k1": base64.b64encode(b"k" * 32).decode()},
+    "audit_hmac_key": base64.b64encode(b"a" * 32).decode(),
+}
+
+
+@pytest.mark.parametrize(
+    "overrides", [{"introspection": False}, PRODUCTION], ids=["no-introspection", "production"]
+)
+async def test_without_introspection_or_in_production_no_error_suggests_a_name(
+    database_url, overrides
+):
     # given
-    settings = make_settings(database_url, introspection=False)
+    settings = make_settings(database_url, **overrides)
     async with app_for(settings) as (client, _):
         desk = await client.login("front_desk")
         # when

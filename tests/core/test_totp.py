@@ -21,8 +21,10 @@ mutation Login($username: String!, $password: String!, $code: String) {
 """
 START = "mutation { startTotpEnrolment { enrolment { secret otpauthUri } userErrors { code } } }"
 CONFIRM = """
-mutation Confirm($code: String!) {
-  confirmTotpEnrolment(input: {code: $code}) { enrolled userErrors { field code } }
+mutation Confirm($code: String!, $password: String! = "demo", $current: String) {
+  confirmTotpEnrolment(input: {code: $code, password: $password, currentCode: $current}) {
+    enrolled userErrors { field code }
+  }
 }
 """
 
@@ -77,6 +79,39 @@ async def test_enrolment_takes_effect_once_confirmed(client, runtime):
             select(TotpCredential).where(TotpCredential.user_id == user.id)
         )
     assert stored.secret_encrypted and secret.encode() not in stored.secret_encrypted
+
+
+async def test_a_stolen_access_token_cannot_put_another_device_in_place(client):
+    # given someone holding only a nurse's access token, and her second factor in force
+    thief = await client.login("nurse")
+    secret = await _enrol(client)
+    started = (await thief.data(START))["startTotpEnrolment"]
+    theirs = pyotp.TOTP(started["enrolment"]["secret"])
+    # when they confirm their own device without her password, or without her current code
+    no_password = await thief.data(CONFIRM, code=theirs.now(), password="guess")
+    no_code = await thief.data(CONFIRM, code=theirs.now())
+    # then both are refused, and her own device still signs her in
+    assert no_password["confirmTotpEnrolment"] == {
+        "enrolled": False,
+        "userErrors": [{"field": ["password"], "code": "WRONG_PASSWORD"}],
+    }
+    assert no_code["confirmTotpEnrolment"] == {
+        "enrolled": False,
+        "userErrors": [{"field": ["currentCode"], "code": "INVALID_TOTP_CODE"}],
+    }
+    assert (await _login(client, code=_next_code(secret)))["userErrors"] == []
+
+
+async def test_replacing_a_factor_takes_a_current_code_of_it(client):
+    # given a nurse with a second factor in force, who starts a new one (a new phone)
+    nurse = await client.login("nurse")
+    old = await _enrol(client)
+    new = (await nurse.data(START))["startTotpEnrolment"]["enrolment"]["secret"]
+    # when she confirms with a code of each
+    replaced = await nurse.data(CONFIRM, code=pyotp.TOTP(new).now(), current=_next_code(old))
+    # then the new one is in force
+    assert replaced["confirmTotpEnrolment"] == {"enrolled": True, "userErrors": []}
+    assert (await _login(client, code=_next_code(new)))["userErrors"] == []
 
 
 async def test_confirming_without_a_started_enrolment_is_refused(client):
