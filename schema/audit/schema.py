@@ -16,7 +16,15 @@ from app.patients.break_glass_review import GrantFilter
 from schema.context import Context
 from schema.errors import query_errors
 from schema.ids import pk, to_global
-from schema.pagination import Connection, Edge, PageInfo, decode_cursor, encode_cursor, page
+from schema.pagination import (
+    Connection,
+    Edge,
+    First,
+    PageInfo,
+    decode_cursor,
+    encode_cursor,
+    page,
+)
 from schema.patients.break_glass import BreakGlassFinding
 from schema.permissions import can, who
 
@@ -190,13 +198,7 @@ class AuditQueries:
             AuditEventFilter | None,
             strawberry.argument(description="Which events; null lists them all."),
         ] = None,
-        first: Annotated[
-            int | None,
-            strawberry.argument(
-                description="Page size, 0 to the server's maximum (100 by default), which is "
-                "also what null gives; outside that range, BAD_USER_INPUT."
-            ),
-        ] = None,
+        first: First = None,
         after: Annotated[
             str | None,
             strawberry.argument(
