@@ -46,6 +46,8 @@ from app.sessions import Bearer, current_actor
 from schema import create_schema
 from schema.context import Context
 from schema.extensions import shape_error
+from schema.persisted import PersistedQueries, Refusal
+from schema.prepared import PREPARED, Prepared
 
 logger = logging.getLogger("practice")
 access_log = logging.getLogger("practice.access")
@@ -94,11 +96,36 @@ class TransportWS(BaseGraphQLTransportWSHandler[Context, None]):
     without a string id or an object payload) closing the socket with 4400 as the protocol
     says; strawberry's handler indexes into whatever arrived and dies with the connection."""
 
+    view: GraphQLApp
+
     async def handle_message(self, message: Any) -> None:
         if not _well_formed(message):
             await self.handle_invalid_message("Invalid message")
             return
+        if message["type"] == "subscribe" and message["id"] not in self.operations:
+            payload = message["payload"]
+            self.requests[message["id"]] = (payload.get("query"), payload.get("extensions"))
+            payload["query"] = payload.get("query") or ""  # a hash alone names the document
         await super().handle_message(message)
+
+    @property
+    def requests(self) -> dict[str, tuple[str | None, dict[str, Any] | None]]:
+        """Each subscribe's own query and extensions, until its operation task reads them."""
+        return self.__dict__.setdefault("_requests", {})
+
+    async def run_operation(self, operation: Any) -> None:
+        """In the operation's task: a persisted query is resolved to its registered document."""
+        query, extensions = self.requests.pop(operation.id, (operation.query, None))
+        context = self.context
+        resolved = await self.view.persisted.resolve(query, extensions, context.bearer, context.ip)
+        if isinstance(resolved, Refusal) or (resolved is not None and resolved.errors):
+            errors = [resolved.error()] if isinstance(resolved, Refusal) else resolved.errors
+            await operation.send_initial_errors([shape_error(e, None) for e in errors])
+            return
+        if resolved is not None:
+            operation.query = resolved.text
+            PREPARED.set(resolved)  # this task's, and so this operation's only
+        await super().run_operation(operation)
 
 
 def _well_formed(message: Any) -> bool:
@@ -112,7 +139,7 @@ def _well_formed(message: Any) -> bool:
     return (
         isinstance(message.get("id"), str)
         and isinstance(payload, dict)
-        and isinstance(payload.get("query"), str)
+        and isinstance(payload.get("query"), str | None)
         and isinstance(payload.get("variables"), dict | None)
         and isinstance(payload.get("operationName"), str | None)
         and isinstance(payload.get("extensions"), dict | None)
@@ -134,6 +161,7 @@ class GraphQLApp(GraphQL[Context, None]):
             multipart_uploads_enabled=False,
         )
         self.runtime = runtime
+        self.persisted = PersistedQueries(runtime, self.schema._schema, self.schema.checks)  # type: ignore[attr-defined]
 
     def decode_json(self, data: str | bytes) -> object:
         """JSON text, or JSONDecodeError (400 over HTTP, 4400 over WebSocket): for bytes that
@@ -205,6 +233,26 @@ class GraphQLApp(GraphQL[Context, None]):
                     )
                 ],
             )
+        resolved = await self.persisted.resolve(
+            request_data.query, request_data.extensions, context.bearer, context.ip
+        )
+        if isinstance(resolved, Refusal):
+            sub_response.status_code = resolved.status
+            sub_response.headers["Cache-Control"] = "private, no-cache, must-revalidate"
+            return ExecutionResult(data=None, errors=[resolved.error()])
+        if resolved is not None and resolved.errors:  # registered, no longer valid
+            return ExecutionResult(data=None, errors=list(resolved.errors))
+        with _prepared(resolved):
+            return await self._execute(request_adapter, context, root_value, request_data, resolved)
+
+    async def _execute(
+        self,
+        request_adapter: Any,
+        context: Context,
+        root_value: None,
+        request_data: GraphQLRequestData,
+        prepared: Prepared | None,
+    ) -> ExecutionResult:
         method = request_adapter.method
         allowed = (
             {OperationType.QUERY}
@@ -213,7 +261,7 @@ class GraphQLApp(GraphQL[Context, None]):
         )
         try:
             return await self.schema.execute(
-                request_data.query,
+                prepared.text if prepared is not None else request_data.query,
                 root_value=root_value,
                 variable_values=request_data.variables,
                 context_value=context,
@@ -263,6 +311,16 @@ class GraphQLApp(GraphQL[Context, None]):
         """A connection is opened only for an open session (each operation asks again)."""
         async with self.runtime.reads() as session:
             return await current_actor(session, bearer, context.ip) is not None
+
+
+@contextlib.contextmanager
+def _prepared(prepared: Prepared | None) -> Iterator[None]:
+    """The registered document this request's operation runs (the same task executes it)."""
+    token = PREPARED.set(prepared)
+    try:
+        yield
+    finally:
+        PREPARED.reset(token)
 
 
 _NUL_ESCAPE = re.compile(r"\\u0000", re.IGNORECASE)
