@@ -28,9 +28,6 @@ from strawberry.exceptions import ConnectionRejectionError, MissingQueryError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
-from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
-    BaseGraphQLTransportWSHandler,
-)
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
@@ -48,6 +45,7 @@ from schema.context import Context
 from schema.extensions import shape_error
 from schema.persisted import PersistedQueries, Refusal
 from schema.prepared import PREPARED, Prepared
+from schema.websocket import TransportWS
 
 logger = logging.getLogger("practice")
 access_log = logging.getLogger("practice.access")
@@ -91,61 +89,6 @@ class RequestId:
             )
 
 
-class TransportWS(BaseGraphQLTransportWSHandler[Context, None]):
-    """graphql-transport-ws, with a message of the wrong shape (an array, a string, a subscribe
-    without a string id or an object payload) closing the socket with 4400 as the protocol
-    says; strawberry's handler indexes into whatever arrived and dies with the connection."""
-
-    view: GraphQLApp
-
-    async def handle_message(self, message: Any) -> None:
-        if not _well_formed(message):
-            await self.handle_invalid_message("Invalid message")
-            return
-        if message["type"] == "subscribe" and message["id"] not in self.operations:
-            payload = message["payload"]
-            self.requests[message["id"]] = (payload.get("query"), payload.get("extensions"))
-            payload["query"] = payload.get("query") or ""  # a hash alone names the document
-        await super().handle_message(message)
-
-    @property
-    def requests(self) -> dict[str, tuple[str | None, dict[str, Any] | None]]:
-        """Each subscribe's own query and extensions, until its operation task reads them."""
-        return self.__dict__.setdefault("_requests", {})
-
-    async def run_operation(self, operation: Any) -> None:
-        """In the operation's task: a persisted query is resolved to its registered document."""
-        query, extensions = self.requests.pop(operation.id, (operation.query, None))
-        context = self.context
-        resolved = await self.view.persisted.resolve(query, extensions, context.bearer, context.ip)
-        if isinstance(resolved, Refusal) or (resolved is not None and resolved.errors):
-            errors = [resolved.error()] if isinstance(resolved, Refusal) else resolved.errors
-            await operation.send_initial_errors([shape_error(e, None) for e in errors])
-            return
-        if resolved is not None:
-            operation.query = resolved.text
-            PREPARED.set(resolved)  # this task's, and so this operation's only
-        await super().run_operation(operation)
-
-
-def _well_formed(message: Any) -> bool:
-    if not isinstance(message, dict) or not isinstance(message.get("type"), str):
-        return False
-    if message["type"] == "complete":
-        return isinstance(message.get("id"), str)
-    if message["type"] != "subscribe":
-        return True
-    payload = message.get("payload")
-    return (
-        isinstance(message.get("id"), str)
-        and isinstance(payload, dict)
-        and isinstance(payload.get("query"), str | None)
-        and isinstance(payload.get("variables"), dict | None)
-        and isinstance(payload.get("operationName"), str | None)
-        and isinstance(payload.get("extensions"), dict | None)
-    )
-
-
 class GraphQLApp(GraphQL[Context, None]):
     """Strawberry's ASGI view with our context: the bearer token comes from the Authorization
     header over HTTP and from the `connection_init` payload over WebSocket."""
@@ -181,6 +124,12 @@ class GraphQLApp(GraphQL[Context, None]):
         if not isinstance(value, dict | list):
             raise HTTPException(400, "The request must be a JSON object.")
         return value
+
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        """Not for a GET that names a persisted query by its hash (and so has no `query`)."""
+        return "extensions" not in request.query_params and super().should_render_graphql_ide(
+            request
+        )
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         """Our page, with its assets on this server; strawberry's loads them from a CDN."""
