@@ -217,3 +217,74 @@ def test_a_websocket_subscribe_may_name_a_registered_document_by_hash(settings):
     me = {"me": {"username": "nurse", "fullName": "Nurse", "roles": ["nurse"]}}
     assert answers[1] == {"type": "next", "id": "1", "payload": {"data": me}}
     assert answers[2] == {"type": "next", "id": "2", "payload": {"data": me}}
+
+
+async def test_a_hash_skips_parsing_bounds_validation_and_costing(client, monkeypatch):
+    # given a registered document
+    import schema.bounds
+    import schema.cost
+    import schema.prepared
+
+    nurse = await client.login("nurse")
+    await send(client, persisted(PATIENTS, PATIENTS), nurse.token)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("checked again")
+
+    # when every check of a document would fail the request
+    monkeypatch.setattr(schema.bounds, "document_errors", refuse)
+    monkeypatch.setattr(schema.bounds, "validate_document", refuse)
+    monkeypatch.setattr(schema.cost.QueryCost, "of", refuse)
+    monkeypatch.setattr(schema.prepared.ParserCache, "on_parse", refuse)
+    by_hash = await send(client, persisted(PATIENTS, first=3), nurse.token)
+    as_text = await send(client, {"query": "{ patients(first: 3) { totalCount } }"}, nurse.token)
+    # then the hash runs; text does not get past them
+    assert by_hash.json() == {"data": {"patients": {"totalCount": 0}}}
+    assert error_codes(as_text.json()) == ["INTERNAL_SERVER_ERROR"]
+
+
+async def test_a_subscription_by_hash_delivers_events(database_url):
+    # given a compliance officer's connection to a real server, breakGlassGranted registered on
+    # it (sent with its hash once) and then subscribed to by the hash alone
+    import asyncio
+
+    import httpx
+    import websockets
+
+    from tests.fixtures.graphql import GraphQLClient
+    from tests.fixtures.patients import create_patient
+    from tests.fixtures.server import running_server
+    from tests.patients.test_break_glass_live import GRANTED, WAIT, break_glass, receive
+
+    with running_server(database_url) as base:
+        async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+            provider = await GraphQLClient(http).login("provider")
+            probe = (await create_patient(provider, familyName="Probe", givenName="Hash"))["id"]
+            officer = await GraphQLClient(http).login("compliance_officer")
+            desk = await GraphQLClient(http).login("front_desk")
+            url = base.replace("http", "ws", 1) + "/graphql"
+            async with websockets.connect(url, subprotocols=["graphql-transport-ws"]) as ws:
+                init = {"Authorization": f"Bearer {officer.token}"}
+                await ws.send(json.dumps({"type": "connection_init", "payload": init}))
+                assert json.loads(await asyncio.wait_for(ws.recv(), WAIT))["type"] == (
+                    "connection_ack"
+                )
+                events = {}
+                for number, body in (("1", persisted(GRANTED, GRANTED)), ("2", persisted(GRANTED))):
+                    message = {"id": number, "type": "subscribe", "payload": body}
+                    await ws.send(json.dumps(message))
+                    # when grants are committed (until the subscription is live)
+                    for _ in range(16):
+                        await break_glass(desk, probe, "Probe: is the feed live yet?")
+                        try:
+                            events[number] = await receive(ws, wait=0.5)
+                            while events[number]["id"] != number:  # the last of the one before
+                                events[number] = await receive(ws, wait=0.5)
+                        except TimeoutError:
+                            continue
+                        break
+                    await ws.send(json.dumps({"id": number, "type": "complete"}))
+    # then they arrive on the subscription by text and on the one by hash
+    assert events["1"]["type"] == "next" and events["2"]["type"] == "next", events
+    assert "errors" not in events["2"]["payload"], events
+    assert events["2"]["payload"]["data"]["breakGlassGranted"]["patientId"] == probe
