@@ -6,6 +6,7 @@ from app.counters import Counter
 from app.db import Base
 from app.outbox.models import OutboxMessage
 from app.patients.models import Allergy, BreakGlassGrant, Coverage, Note, Patient, Problem
+from app.persisted_queries import PersistedQuery
 from app.scheduling.models import (
     Appointment,
     AppointmentSeries,
@@ -45,6 +46,7 @@ __all__ = [
     "OutboxMessage",
     "Patient",
     "PatientAccess",
+    "PersistedQuery",
     "Problem",
     "Provider",
     "RefreshToken",
