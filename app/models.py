@@ -1,7 +1,7 @@
 """Every table's model, imported in one place so Alembic and tests see the whole metadata."""
 
 from app.access.models import Role, RoleParent, RolePermission
-from app.audit.models import AuditEvent
+from app.audit.models import AuditEvent, AuditEventPatient
 from app.counters import Counter
 from app.db import Base
 from app.outbox.models import OutboxMessage
@@ -34,6 +34,7 @@ __all__ = [
     "AppointmentSeries",
     "AppointmentType",
     "AuditEvent",
+    "AuditEventPatient",
     "AvailabilityException",
     "AvailabilityTemplate",
     "Base",
