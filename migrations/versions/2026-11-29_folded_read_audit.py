@@ -4,7 +4,7 @@ belong to (audit_event_patients, found by patient), append-only like audit_event
 Existing events keep their hashes: only a folded read hashes the new contents.
 
 Revision ID: 5d8f2b6e0a13
-Revises: b7e2a9c4d1f6
+Revises: 5d8f1a3c7e92
 Create Date: 2026-11-29 19:00:00
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "5d8f2b6e0a13"
-down_revision: str | None = "b7e2a9c4d1f6"
+down_revision: str | None = "5d8f1a3c7e92"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
