@@ -10,6 +10,7 @@ from strawberry.extensions import DisableIntrospection, MaxTokensLimiter, Parser
 from strawberry.types import ExecutionContext
 
 from app.config import Settings
+from schema import fast_fields
 from schema.access.schema import AccessMutations, AccessQueries
 from schema.audit.schema import AuditQueries
 from schema.bounds import DocumentLimits, bounded_validation
@@ -135,4 +136,5 @@ def create_schema(settings: Settings) -> strawberry.Schema:
     )
     schema.hide_suggestions = hide_suggestions
     describe_node_interface(schema._schema)
+    fast_fields.install(schema)
     return schema
