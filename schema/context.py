@@ -76,7 +76,7 @@ class Operation:
         self._lock = asyncio.Lock()
         self._loaders: dict[Any, DataLoader[Any, Any]] = {}
         # guards' role decisions, made once per operation (schema/fast_fields.py)
-        self.field_decisions: dict[tuple[tuple[str, str], ...], int | None] = {}
+        self.field_decisions: dict[tuple[tuple[str, str], ...], tuple[bool, ...] | None] = {}
 
     @property
     def read_session(self) -> AsyncSession:

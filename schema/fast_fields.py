@@ -5,9 +5,10 @@ once allowed, a plain attribute. Strawberry would still wrap every row's read in
 argument conversion and the `Guard` extension; on a day of 1,000 visits that was a third of the
 time. After the schema is built, `install` gives each such field a plain synchronous resolver
 derived from the same declaration (the `Guard` stays the single source of truth, and what the
-guard test walks). Its decision is made once per operation for the field's list of `Can`s (the
-actor's roles do not change within one), and a refusal takes Guard's own path: the masked value,
-or FORBIDDEN with the `denied` audit event against the patient.
+guard test walks). Its decision is Guard's own, made once per operation for the field's list of
+`Can`s (`permissions.decided`), and a refusal takes Guard's own path: the masked value, or
+FORBIDDEN with the `denied` audit event against the patient. A break-glass field the roles do
+not allow goes on to Guard, which asks per patient.
 
 The `id` of a Relay node type that keeps Strawberry's own `resolve_id`/`resolve_typename` is
 likewise read straight from its `NodeID` attribute.
@@ -25,48 +26,28 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.types.field import StrawberryField
 
-from schema.permissions import Can, Guard, unauthenticated
+from schema.permissions import Can, Guard, decided
 
 Resolve = Callable[..., Any]
 
 
-def first_refusal(info: GraphQLResolveInfo, cans: tuple[Can, ...]) -> int | None:
-    """Which of `cans` the operation's actor fails first by role (None: all allow), asked of the
-    authorizer once per operation and list of (resource, action)."""
-    op = info.context.op
-    if op.actor is None:
-        raise unauthenticated()
-    key = tuple((can.resource, can.action) for can in cans)
-    try:
-        return op.field_decisions[key]  # type: ignore[no-any-return]
-    except KeyError:
-        authorizer = info.context.runtime.authorizer
-        refused = next(
-            (i for i, can in enumerate(cans) if not authorizer.can(op.actor, *key[i])), None
-        )
-        op.field_decisions[key] = refused
-        return refused
-
-
-def _fast(field: StrawberryField, cans: tuple[Can, ...], slow: Resolve) -> Resolve:
-    name, read = field.python_name, field.default_resolver
+def _fast(field: StrawberryField, guard: Guard, slow: Resolve) -> Resolve:
+    name, read, policy = field.python_name, field.default_resolver, guard.policy
+    break_glass = any(can.break_glass for can in guard.cans)
 
     def resolve(source: Any, info: GraphQLResolveInfo, **kwargs: Any) -> Any:
-        refused = first_refusal(info, cans)
-        if refused is None:
+        held = decided(info, policy)
+        if held is None:
             return read(source, name)
-        if any(can.break_glass for can in cans):
+        if break_glass:
             return slow(source, info, **kwargs)  # per patient, asynchronously: Guard decides
-        can = cans[refused]
-        if can.masked is not None:
-            return can.masked(source)
-        can.refuse(source, info)  # type: ignore[arg-type]  # uses only .context, .field_name
+        return guard.refused(source, info, held)
 
     return resolve
 
 
-def _guarded_attribute(field: StrawberryField) -> tuple[Can, ...] | None:
-    """The `Can`s of a field that is an attribute behind a Guard and nothing else."""
+def _guarded_attribute(field: StrawberryField) -> Guard | None:
+    """The Guard of a field that is an attribute behind it and nothing else."""
     if field.base_resolver is not None or field.permission_classes or len(field.extensions) != 1:
         return None
     (extension,) = field.extensions
@@ -74,7 +55,7 @@ def _guarded_attribute(field: StrawberryField) -> tuple[Can, ...] | None:
         return None
     if not all(isinstance(p, Can) for p in extension.permissions):
         return None
-    return tuple(extension.permissions)  # type: ignore[arg-type]
+    return extension
 
 
 _NODE_ID = relay.Node.__dict__["_id"].__func__
@@ -120,10 +101,10 @@ def install(schema: strawberry.Schema) -> int:
             field = (graphql_field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
             if not isinstance(field, StrawberryField) or graphql_field.resolve is None:
                 continue
-            cans = _guarded_attribute(field)
+            guard = _guarded_attribute(field)
             origin = _node_type(schema, graphql_type.name, field)
-            if cans is not None:
-                graphql_field.resolve = _fast(field, cans, graphql_field.resolve)
+            if guard is not None:
+                graphql_field.resolve = _fast(field, guard, graphql_field.resolve)
             elif origin is not None:
                 graphql_field.resolve = _fast_id(origin, graphql_field.resolve)
             else:

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from app.audit.models import AuditEvent
 from tests.fixtures.graphql import error_codes
+from tests.fixtures.patients import create_patient_record
 from tests.fixtures.scheduling import book, days_ahead, make_clinic, make_patient
 
 DAY = """
@@ -82,3 +83,29 @@ async def test_a_refused_detail_is_still_refused_and_audited_on_every_visit(
         "Appointment.notes": VISITS,
     }
     assert len({e.patient_id for e in denied}) == VISITS
+
+
+NOTES = "query ($id: ID!) { patient(id: $id) { notes { id title body } } }"
+BREAK_GLASS = """
+mutation ($patientId: ID!) {
+  breakGlass(input: {patientId: $patientId, reason: "Patient on the phone, chart needed"}) {
+    userErrors { code }
+  }
+}
+"""
+
+
+async def test_a_notes_text_is_read_under_a_break_glass_grant_and_refused_without(client):
+    # given a patient with a note, and the front desk (no notes by role)
+    record = await create_patient_record(client)
+    desk = await client.login("front_desk")
+    refused = await desk.execute(NOTES, id=record.patient_id)
+    # when the front desk breaks the glass and reads the notes' text
+    opened = await desk.data(BREAK_GLASS, patientId=record.patient_id)
+    read = await desk.data(NOTES, id=record.patient_id)
+    # then it was refused before, and reads the title and body under the grant
+    assert error_codes(refused) == ["FORBIDDEN"]
+    assert opened["breakGlass"]["userErrors"] == []
+    assert read["patient"]["notes"] == [
+        {"id": record.note_id, "title": "Visit", "body": "Feels well."}
+    ]
