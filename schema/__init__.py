@@ -10,6 +10,7 @@ from strawberry.extensions import DisableIntrospection, MaxTokensLimiter
 from strawberry.types import ExecutionContext
 
 from app.config import Settings
+from schema import fast_fields
 from schema.access.schema import AccessMutations, AccessQueries
 from schema.audit.schema import AuditQueries
 from schema.bounds import DocumentLimits, bounded_validation
@@ -146,4 +147,5 @@ def create_schema(settings: Settings) -> PracticeSchema:
         max_page_size=settings.max_page_size,
     )
     describe_node_interface(schema._schema)
+    fast_fields.install(schema)
     return schema
