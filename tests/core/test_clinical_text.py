@@ -57,6 +57,7 @@ NOT_CLINICAL = {
         "action",
         "resourceType",
         "resourceId",
+        "resourceIds",
         "requestId",
         "ip",
         "outcome",
