@@ -3,9 +3,7 @@ answers, refusals and audit as before."""
 
 from collections import Counter
 
-from sqlalchemy import select
-
-from app.audit.models import AuditEvent
+from tests.fixtures.access import denied_to
 from tests.fixtures.graphql import error_codes
 from tests.fixtures.patients import create_patient_record
 from tests.fixtures.scheduling import book, days_ahead, make_clinic, make_patient
@@ -70,14 +68,7 @@ async def test_a_refused_detail_is_still_refused_and_audited_on_every_visit(
     assert error_codes(body) == ["FORBIDDEN"] * 2 * VISITS
     assert asked[("appointment_detail", "read")] == 1
     # ...and a denied event against that visit's patient
-    async with runtime.sessions() as session:
-        denied = (
-            await session.scalars(
-                select(AuditEvent).where(
-                    AuditEvent.outcome == "denied", AuditEvent.actor_username == "biller"
-                )
-            )
-        ).all()
+    denied = await denied_to(runtime, "biller")
     assert Counter(e.resource_type for e in denied) == {
         "Appointment.reason": VISITS,
         "Appointment.notes": VISITS,
