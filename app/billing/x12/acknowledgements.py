@@ -152,10 +152,10 @@ def _group(transaction: Sequence[Segment]) -> GroupAcknowledgement:
         elif segment.id == "IK3":
             errors.append(SegmentError(segment[1], int(segment[2]), segment[3], segment[4], ()))
         elif segment.id == "IK4" and errors:
-            position = segment.components(1) + ("",)
+            component = segment.component(1, 2)
             element = ElementError(
-                int(position[0]),
-                int(position[1]) if position[1] else None,
+                int(segment.component(1, 1)),
+                int(component) if component else None,
                 segment[2],
                 segment[3],
                 segment[4],
@@ -167,7 +167,12 @@ def _group(transaction: Sequence[Segment]) -> GroupAcknowledgement:
         elif segment.id == "IK5" and ak2 is not None:
             transactions.append(
                 TransactionAcknowledgement(
-                    ak2[1], ak2[2], _status(segment[1]), segment[1], _codes(segment, 2, 6), tuple(errors)
+                    ak2[1],
+                    ak2[2],
+                    _status(segment[1]),
+                    segment[1],
+                    _codes(segment, 2, 6),
+                    tuple(errors),
                 )
             )
     return GroupAcknowledgement(
@@ -210,10 +215,10 @@ def _claim(segments: Sequence[Segment], context: dict[str, str]) -> ClaimAcknowl
     own = segments[: next((i for i, s in enumerate(segments) if s.id == "SVC"), len(segments))]
     stcs = [s for s in own if s.id == "STC"]
     statuses = tuple(
-        ClaimStatusCode(*(parts + ("", "", ""))[:3])
+        ClaimStatusCode(stc.component(i, 1), stc.component(i, 2), stc.component(i, 3))
         for stc in stcs
-        for parts in (stc.components(1), stc.components(10), stc.components(11))
-        if parts
+        for i in (1, 10, 11)
+        if stc[i]
     )
     rejected = any(s.category in _REJECTING_CATEGORIES for s in statuses) or any(
         stc[3] == "U" for stc in stcs

@@ -223,8 +223,8 @@ def _line(segments: Sequence[Segment]) -> ServiceLinePayment:
     allowed = _first(segments, "AMT", "B6")
     line_control = _first(segments, "REF", "6R")
     return ServiceLinePayment(
-        procedure=_procedure(svc.components(1)),
-        submitted_procedure=_procedure(svc.components(6)) if svc[6] else None,
+        procedure=_procedure(svc, 1),
+        submitted_procedure=_procedure(svc, 6) if svc[6] else None,
         charge_cents=cents(svc, 2),
         paid_cents=cents(svc, 3),
         units=quantity(svc, 5) or Decimal(1),
@@ -243,9 +243,9 @@ def _claim_remarks(segments: Sequence[Segment]) -> tuple[str, ...]:
     return tuple(s[i] for s in segments for i in positions.get(s.id, ()) if s[i])
 
 
-def _procedure(parts: tuple[str, ...]) -> Procedure:
-    padded = parts + ("", "")
-    return Procedure(padded[0], padded[1], tuple(m for m in parts[2:6] if m))
+def _procedure(svc: Segment, index: int) -> Procedure:
+    modifiers = tuple(m for m in svc.components(index)[2:6] if m)
+    return Procedure(svc.component(index, 1), svc.component(index, 2), modifiers)
 
 
 def _adjustments(segments: Sequence[Segment]) -> tuple[CasAdjustment, ...]:
@@ -263,7 +263,7 @@ def _provider_adjustments(plb: Segment) -> list[ProviderAdjustment]:
     for i in _PLB_PAIRS:
         if not plb[i]:
             continue
-        reason, reference = (plb.components(i) + ("",))[:2]
+        reason, reference = plb.component(i, 1), plb.component(i, 2)
         found.append(ProviderAdjustment(plb[1], date(plb, 2), reason, reference, cents(plb, i + 1)))
     return found
 

@@ -49,6 +49,11 @@ class Segment:
         value = self[index]
         return tuple(value.split(self.component_separator)) if value else ()
 
+    def component(self, index: int, part: int) -> str:
+        """Component `part` (1-based) of composite element `index`; "" when absent."""
+        parts = self.components(index)
+        return parts[part - 1] if part <= len(parts) else ""
+
     def problem(self, code: str, message: str) -> InvalidX12File:
         """An `InvalidX12File` pointing at this segment."""
         return InvalidX12File([X12Problem(self.id, self.position, code, message)])
