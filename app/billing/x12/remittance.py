@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from app.billing.x12.remittance_segments import (
+    InvalidX12File,
     Segment,
     cents,
     date,
@@ -29,6 +30,7 @@ from app.billing.x12.remittance_segments import (
     read_segments,
     split_transactions,
 )
+from app.billing.x12.validation import X12Problem
 
 VERSION = "005010X221A1"
 _CAS_TRIPLES = range(2, 19, 3)  # CAS02/03/04, CAS05/06/07 ... CAS17/18/19
@@ -145,8 +147,8 @@ def read_remittance(text: str) -> Remittance:
     """The one 835 transaction in `text`; a file with several is refused (use the plural)."""
     remittances = read_remittances(text)
     if len(remittances) != 1:
-        first = read_segments(text, "835", VERSION)[0]
-        raise first.problem("several_transactions", f"{len(remittances)} ST transactions")
+        count = f"{len(remittances)} ST transactions, expected one"
+        raise InvalidX12File([X12Problem("ST", 0, "several_transactions", count)])
     return remittances[0]
 
 
@@ -163,28 +165,25 @@ def reconciles(remittance: Remittance) -> bool:
 
 
 def _remittance(transaction: Sequence[Segment]) -> Remittance:
+    """pyx12 has checked that BPR, TRN and both N1 loops are there, so they are looked up."""
     header, claims = _split(transaction, {"CLP"}, _CLAIM_END)
-    parties = _parties(header)
-    bpr = _first(header, "BPR")
-    trn = _first(header, "TRN")
+    bpr, trn = _required(header, "BPR"), _required(header, "TRN")
+    (payer, payer_refs), (payee, _) = _party(header, "PR"), _party(header, "PE")
     production = _first(header, "DTM", "405")
-    payer_n1, payer_refs = parties.get("PR", (None, {}))
-    payee_n1, _ = parties.get("PE", (None, {}))
-    sign = -1 if bpr is not None and bpr[3] == "D" else 1
     return Remittance(
         control_number=transaction[0][2],
-        handling=_get(bpr, 1),
-        payment_cents=sign * cents(bpr, 2) if bpr else 0,
-        payment_method=_get(bpr, 4),
-        payment_date=date(bpr, 16) if bpr else None,
-        trace_number=_get(trn, 2),
-        trace_originator=_get(trn, 3),
+        handling=bpr[1],
+        payment_cents=-cents(bpr, 2) if bpr[3] == "D" else cents(bpr, 2),
+        payment_method=bpr[4],
+        payment_date=date(bpr, 16),
+        trace_number=trn[2],
+        trace_originator=trn[3],
         production_date=date(production, 2) if production else None,
-        payer_name=_get(payer_n1, 2),
-        payer_id=_get(payer_n1, 4) or payer_refs.get("2U", "") or _get(trn, 3),
-        payee_name=_get(payee_n1, 2),
-        payee_id_qualifier=_get(payee_n1, 3),
-        payee_id=_get(payee_n1, 4),
+        payer_name=payer[2],
+        payer_id=payer[4] or payer_refs.get("2U", "") or trn[3],
+        payee_name=payee[2],
+        payee_id_qualifier=payee[3],
+        payee_id=payee[4],
         claims=tuple(_claim(claim) for claim in claims),
         provider_adjustments=tuple(
             adjustment
@@ -228,7 +227,7 @@ def _line(segments: Sequence[Segment]) -> ServiceLinePayment:
         charge_cents=cents(svc, 2),
         paid_cents=cents(svc, 3),
         units=quantity(svc, 5) or Decimal(1),
-        line_control_number=_get(line_control, 2),
+        line_control_number=line_control[2] if line_control else "",
         service_from=single or _date(segments, "150"),
         service_to=single or _date(segments, "151"),
         allowed_cents=cents(allowed, 2) if allowed else None,
@@ -273,17 +272,16 @@ def _person(segments: Sequence[Segment], entity: str) -> RemittancePerson | None
     return RemittancePerson(nm1[3], nm1[4], nm1[8], nm1[9]) if nm1 else None
 
 
-def _parties(header: Sequence[Segment]) -> dict[str, tuple[Segment, dict[str, str]]]:
-    """Each N1 by its entity code (PR payer, PE payee) with the REFs that follow it."""
-    parties: dict[str, tuple[Segment, dict[str, str]]] = {}
-    current: dict[str, str] | None = None
-    for segment in header:
+def _party(header: Sequence[Segment], entity: str) -> tuple[Segment, dict[str, str]]:
+    """The N1 of `entity` (PR payer, PE payee) and the REFs of its loop, by qualifier."""
+    start = next(i for i, s in enumerate(header) if s.id == "N1" and s[1] == entity)
+    refs: dict[str, str] = {}
+    for segment in header[start + 1 :]:
         if segment.id == "N1":
-            current = {}
-            parties[segment[1]] = (segment, current)
-        elif segment.id == "REF" and current is not None:
-            current.setdefault(segment[1], segment[2])
-    return parties
+            break
+        if segment.id == "REF":
+            refs.setdefault(segment[1], segment[2])
+    return header[start], refs
 
 
 def _split(
@@ -311,10 +309,10 @@ def _first(segments: Sequence[Segment], segment_id: str, qualifier: str = "") ->
     )
 
 
+def _required(segments: Sequence[Segment], segment_id: str) -> Segment:
+    return next(s for s in segments if s.id == segment_id)
+
+
 def _date(segments: Sequence[Segment], qualifier: str) -> dt.date | None:
     dtm = _first(segments, "DTM", qualifier)
     return date(dtm, 2) if dtm else None
-
-
-def _get(segment: Segment | None, index: int) -> str:
-    return segment[index] if segment else ""
