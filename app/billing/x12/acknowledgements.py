@@ -141,43 +141,47 @@ def read_277ca(text: str) -> tuple[ClaimAcknowledgement, ...]:
 
 
 def _group(transaction: Sequence[Segment]) -> GroupAcknowledgement:
-    ak1 = next(s for s in transaction if s.id == "AK1")  # required, pyx12 checked
-    ak9 = next(s for s in transaction if s.id == "AK9")
+    """AK1, then per AK2 its IK3 loops (each with its IK4s) up to IK5, then AK9; pyx12 has
+    checked that order, so each segment is taken where the guide puts it."""
+    ak1, ak9 = transaction[1], transaction[-2]
     transactions: list[TransactionAcknowledgement] = []
-    ak2: Segment | None = None
-    errors: list[SegmentError] = []
+    ak2 = ak1
+    errors: list[tuple[Segment, list[Segment]]] = []
     for segment in transaction:
         if segment.id == "AK2":
             ak2, errors = segment, []
         elif segment.id == "IK3":
-            errors.append(SegmentError(segment[1], int(segment[2]), segment[3], segment[4], ()))
-        elif segment.id == "IK4" and errors:
-            component = segment.component(1, 2)
-            element = ElementError(
-                int(segment.component(1, 1)),
-                int(component) if component else None,
-                segment[2],
-                segment[3],
-                segment[4],
-            )
-            last = errors[-1]
-            errors[-1] = SegmentError(
-                last.segment_id, last.position, last.loop, last.code, (*last.elements, element)
-            )
-        elif segment.id == "IK5" and ak2 is not None:
+            errors.append((segment, []))
+        elif segment.id == "IK4":
+            errors[-1][1].append(segment)
+        elif segment.id == "IK5":
             transactions.append(
                 TransactionAcknowledgement(
-                    ak2[1],
-                    ak2[2],
-                    _status(segment[1]),
-                    segment[1],
-                    _codes(segment, 2, 6),
-                    tuple(errors),
+                    transaction_type=ak2[1],
+                    control_number=ak2[2],
+                    status=_status(segment[1]),
+                    code=segment[1],
+                    error_codes=_codes(segment, 2, 6),
+                    segment_errors=tuple(_segment_error(ik3, ik4s) for ik3, ik4s in errors),
                 )
             )
     return GroupAcknowledgement(
         ak1[1], ak1[2], ak1[3], _status(ak9[1]), ak9[1], _codes(ak9, 5, 9), tuple(transactions)
     )
+
+
+def _segment_error(ik3: Segment, ik4s: Sequence[Segment]) -> SegmentError:
+    elements = tuple(
+        ElementError(
+            position=int(ik4.component(1, 1)),
+            component=int(ik4.component(1, 2)) if ik4.component(1, 2) else None,
+            reference=ik4[2],
+            code=ik4[3],
+            bad_value=ik4[4],
+        )
+        for ik4 in ik4s
+    )
+    return SegmentError(ik3[1], int(ik3[2]), ik3[3], ik3[4], elements)
 
 
 def _status(code: str) -> AckStatus:
@@ -189,31 +193,33 @@ def _codes(segment: Segment, first: int, last: int) -> tuple[str, ...]:
 
 
 def _claims(transaction: Sequence[Segment]) -> list[ClaimAcknowledgement]:
-    """Walk the HL levels (20 payer, 21 receiver, 19 provider, PT patient), keeping the
-    context each claim's 2200D loop inherits; service-line (2220D) STCs are not claim status."""
-    context: dict[str, str] = {}
+    """Walk the HL levels (20 payer, 21 receiver, 19 provider, PT patient), keeping the names
+    and batch trace each claim's 2200D loop (TRN*2 up to the next HL or TRN) inherits."""
+    names: dict[str, Segment] = {}  # the latest NM1 per entity code: PR, 41, 85, QC
+    level = batch = ""
     found: list[ClaimAcknowledgement] = []
     claim: list[Segment] = []
     for segment in transaction:  # the last one is SE, which closes the last claim
         if claim and segment.id in ("HL", "TRN", "SE"):
-            found.append(_claim(claim, context))
+            found.append(_claim(claim, names, batch))
             claim = []
         if segment.id == "HL":
-            context["level"] = segment[3]
+            level = segment[3]
         elif segment.id == "NM1":
-            context[segment[1]] = segment[3]
-            context[f"{segment[1]}_first"] = segment[4]
-            context[f"{segment[1]}_id"] = segment[9]
-        elif segment.id == "TRN" and context.get("level") == "21":
-            context["batch"] = segment[2]
-        if claim or (segment.id == "TRN" and context.get("level") == "PT"):
+            names[segment[1]] = segment
+        elif segment.id == "TRN" and level == "21":
+            batch = segment[2]
+        if claim or (segment.id == "TRN" and level == "PT"):
             claim.append(segment)
     return found
 
 
-def _claim(segments: Sequence[Segment], context: dict[str, str]) -> ClaimAcknowledgement:
+def _claim(
+    segments: Sequence[Segment], names: dict[str, Segment], batch: str
+) -> ClaimAcknowledgement:
+    """One 2200D loop; the STCs of its service lines (2220D, after SVC) are not claim status."""
     own = segments[: next((i for i, s in enumerate(segments) if s.id == "SVC"), len(segments))]
-    stcs = [s for s in own if s.id == "STC"]
+    stcs = [s for s in own if s.id == "STC"]  # at least one, pyx12 checked
     statuses = tuple(
         ClaimStatusCode(stc.component(i, 1), stc.component(i, 2), stc.component(i, 3))
         for stc in stcs
@@ -224,21 +230,22 @@ def _claim(segments: Sequence[Segment], context: dict[str, str]) -> ClaimAcknowl
         stc[3] == "U" for stc in stcs
     )
     refs = {s[1]: s[2] for s in own if s.id == "REF"}
-    first = stcs[0] if stcs else None
+    payer = names.get("PR") or names["AY"]
+    patient = names["QC"]
     return ClaimAcknowledgement(
         patient_control_number=segments[0][2],
         payer_claim_number=refs.get("1K", ""),
         clearinghouse_trace=refs.get("D9", ""),
-        batch_reference=context.get("batch", ""),
-        payer_name=context.get("PR", context.get("AY", "")),
-        payer_id=context.get("PR_id", context.get("AY_id", "")),
-        billing_provider_id=context.get("85_id", ""),
-        patient_last_name=context.get("QC", ""),
-        patient_first_name=context.get("QC_first", ""),
-        member_id=context.get("QC_id", ""),
+        batch_reference=batch,
+        payer_name=payer[3],
+        payer_id=payer[9],
+        billing_provider_id=names["85"][9],
+        patient_last_name=patient[3],
+        patient_first_name=patient[4],
+        member_id=patient[9],
         status=AckStatus.REJECTED if rejected else AckStatus.ACCEPTED,
         statuses=statuses,
-        action_code=first[3] if first else "",
-        effective_date=date(first, 2) if first else None,
-        charge_cents=cents(first, 4) if first else 0,
+        action_code=stcs[0][3],
+        effective_date=date(stcs[0], 2),
+        charge_cents=cents(stcs[0], 4),
     )
