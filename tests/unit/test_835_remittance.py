@@ -200,3 +200,19 @@ def test_several_transactions_give_one_remittance_each() -> None:
     assert [r.trace_number for r in remittances] == ["71700666555", "71700666556"]
     with pytest.raises(InvalidX12File):
         read_remittance(both)
+
+
+def test_guide_samples_reuse_trace_numbers_and_patient_control_numbers() -> None:
+    """What the importer must not assume: three different samples share TRN02/TRN03, and one
+    file repeats the same CLP01 and CLP07 on all nine claims."""
+    keys = {
+        path.name: (remittance.trace_originator, remittance.trace_number)
+        for path in SAMPLES
+        for remittance in read_remittances(path.read_text())
+    }
+    shared = [name for name, key in keys.items() if key == ("1512345678", "12345")]
+    assert len(shared) == 3
+    claims = read_remittance(_sample("multiple-claims-single-check")).claims
+    assert {(c.patient_control_number, c.payer_claim_control_number) for c in claims} == {
+        ("7722337", "119932404007801")
+    }

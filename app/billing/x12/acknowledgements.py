@@ -145,7 +145,7 @@ def _group(transaction: Sequence[Segment]) -> GroupAcknowledgement:
     checked that order, so each segment is taken where the guide puts it."""
     ak1, ak9 = transaction[1], transaction[-2]
     transactions: list[TransactionAcknowledgement] = []
-    ak2 = ak1
+    ak2 = ak1  # every IK5 follows its AK2 (pyx12 checked), so this is always replaced
     errors: list[tuple[Segment, list[Segment]]] = []
     for segment in transaction:
         if segment.id == "AK2":
