@@ -53,6 +53,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python -m bench.day_view
 	$(BIN)/python -m bench.patient_detail
 	$(BIN)/python -m bench.fanout
+	$(BIN)/python -m bench.postgraphile
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
