@@ -42,6 +42,7 @@ class Party:
     first_name: str = ""  # set for a person (a rendering provider), empty for an organisation
     contact_name: str = ""
     contact_phone: str = ""
+    taxonomy: str = ""  # NUCC provider taxonomy code (PRV), providers only, when payers need it
 
 
 @dataclass(frozen=True, slots=True)
