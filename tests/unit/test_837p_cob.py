@@ -24,14 +24,16 @@ SECOND_HEALTH = Payer("Second Health", "SH002", "CI")
 ADJUDICATED = dt.date(2026, 11, 20)
 
 
-def adjudication(code: str, paid: int, *adjustments: Adjustment) -> LineAdjudication:
+def adjudication(
+    code: str, paid: int, *adjustments: Adjustment, units: int = 1
+) -> LineAdjudication:
     """Key Health's decision on one line."""
     return LineAdjudication(
         payer_id="KH001",
         paid_cents=paid,
         procedure_code=code,
         modifiers=("25",) if code == "99214" else (),
-        units=1,
+        units=units,
         adjudicated_on=ADJUDICATED,
         adjustments=adjustments,
     )
@@ -40,7 +42,7 @@ def adjudication(code: str, paid: int, *adjustments: Adjustment) -> LineAdjudica
 def secondary(claim_adjustments: tuple[Adjustment, ...] = (), paid: int = 11000, **changes):
     """Jane's claim to Second Health after Key Health paid 120 on line 1, nothing on line 2.
 
-    Line 1: 200 charged = 120 paid + 50 CO-45 + 30 PR-2. Line 2: 25 = 0 paid + 25 CO-97.
+    Line 1: 200 charged = 120 paid + 50 CO-45 + 30 PR-2. Line 2: 25 = 0 paid (no units) + 25 CO-97.
     Claim level: PR-1 10, so Key Health's claim payment is 120 - 10 = 110.
     """
     lines = (
@@ -48,7 +50,7 @@ def secondary(claim_adjustments: tuple[Adjustment, ...] = (), paid: int = 11000,
              other_payers=(adjudication("99214", 12000, Adjustment("CO", "45", 5000),
                                         Adjustment("PR", "2", 3000)),)),
         line(2, procedure_code="81002", charge_cents=2500,
-             other_payers=(adjudication("81002", 0, Adjustment("CO", "97", 2500)),)),
+             other_payers=(adjudication("81002", 0, Adjustment("CO", "97", 2500), units=0),)),
     )  # fmt: skip
     primary = OtherPayer(
         payer=KEY_HEALTH,
@@ -95,7 +97,7 @@ def test_each_line_carries_the_primary_adjudication() -> None:
     ]
     second = segments.index(["REF", "6R", "L2"])
     assert segments[second + 1 : second + 4] == [
-        ["SVD", "KH001", "0", "HC:81002", "", "1"],
+        ["SVD", "KH001", "0", "HC:81002", "", "0"],
         ["CAS", "CO", "97", "25"],
         ["DTP", "573", "D8", "20261120"],
     ]

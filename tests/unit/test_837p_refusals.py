@@ -120,11 +120,12 @@ def test_bad_codes() -> None:
             claim(lines=(line(procedure_code="9921"),)))  # fmt: skip
     refused(r"claims\[0\]\.relationship '18 ' is not", claim(relationship="18 ", patient=TED))
     refused(r"claims\[0\]\.frequency '2' is not 1, 7 or 8", claim(frequency="2"))
-    refused(r"lines\[0\]\.units must be a positive", claim(lines=(line(units=0),)))
+    refused(r"lines\[0\]\.units must be a whole number from 1", claim(lines=(line(units=0),)))
 
 
 def test_envelope_inputs() -> None:
-    refused("claims is empty", claims=())
+    refused("claims has 0; an 837P carries 1 to 5000", claims=())
+    refused("claims has 5001", claims=(claim(),) * 5001)
     refused("created_at must be timezone-aware", created_at=dt.datetime(2026, 11, 29, 20))
     refused("control_number must be from 1 to 999999999", control_number=10**9)
     refused("sender_id must be 2 to 15 characters", sender_id="A" * 16)

@@ -85,10 +85,10 @@ def money(cents: int) -> str:
     return f"{sign}{whole}.{fraction:02d}".rstrip("0")
 
 
-def count(value: int, field: str) -> str:
-    """A positive whole number of units."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{field} must be a positive whole number, not {value!r}")
+def count(value: int, field: str, least: int = 1) -> str:
+    """A whole number of units, at least `least` (a payer may pay none of a line's units)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < least:
+        raise ValueError(f"{field} must be a whole number from {least}, not {value!r}")
     return str(value)
 
 

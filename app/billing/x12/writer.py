@@ -29,14 +29,15 @@ from app.billing.x12.writer_parties import (
     specialty,
 )
 
+MAX_CLAIMS = 5000  # CLMs per transaction set, as the guide recommends: split bigger batches
 SELF = "18"  # the individual relationship code of a patient who is the subscriber
 _PATIENT_RELATIONSHIP = "01|19|20|21|39|40|53|G8"  # PAT01: spouse, child, employee...
 
 
 def write_837p(interchange: Interchange) -> str:
     """The whole file: ISA/GS/ST, header, every claim's loops, SE/GE/IEA."""
-    if not interchange.claims:
-        raise ValueError("claims is empty; an 837P carries at least one claim")
+    if not 1 <= len(interchange.claims) <= MAX_CLAIMS:
+        raise ValueError(f"claims has {len(interchange.claims)}; an 837P carries 1 to {MAX_CLAIMS}")
     envelope = open_envelope(interchange)
     transaction = transaction_header(interchange) + _hierarchy(interchange.claims)
     closing = close_envelope(interchange, transaction_segments=len(transaction) + 1)

@@ -96,7 +96,7 @@ def line_adjudications(adjudications: Iterable[LineAdjudication], path: str) -> 
                 money(adjudication.paid_cents),
                 procedure(adjudication.procedure_code, adjudication.modifiers, adjudication_path),
                 "",
-                count(adjudication.units, f"{adjudication_path}.units"),
+                count(adjudication.units, f"{adjudication_path}.units", least=0),
             ),
             *adjustments(adjudication.adjustments, f"{adjudication_path}.adjustments"),
             segment("DTP", "573", "D8", date8(adjudication.adjudicated_on)),
