@@ -196,3 +196,15 @@ def test_doctor_without_taxonomy_gets_no_prv() -> None:
     segments = segments_of(write_837p(interchange(claim(rendering_provider=plain))))
     assert tagged(segments, "PRV") == [["PRV", "BI", "PXC", "207Q00000X"]]
     assert PRACTICE.taxonomy == "207Q00000X"
+
+
+def test_a_renderer_is_named_only_where_it_differs_by_npi() -> None:
+    solo = replace(PRACTICE, name="Okafor", first_name="Ada")  # bills under her own NPI
+    same_doctor = replace(DOCTOR, taxonomy="")  # another copy of Dr Okafor's record
+    lines = (line(1, rendering_provider=same_doctor), line(2, rendering_provider=solo))
+    segments = segments_of(write_837p(interchange(claim(lines=lines))))
+    assert len(tagged(segments, "NM1", "82")) == 2  # 2310B, and 2420A for line 2 only
+    segments = segments_of(
+        write_837p(interchange(claim(billing_provider=solo, rendering_provider=solo)))
+    )
+    assert not tagged(segments, "NM1", "82")

@@ -46,8 +46,9 @@ def claim_loops(claim: ClaimDocument, path: str) -> list[str]:
         segments.append(segment("REF", "F8", number))
     codes = [diagnosis(value, f"{path}.diagnoses[{i}]") for i, value in enumerate(claim.diagnoses)]
     segments.append(segment("HI", ("ABK", codes[0]), *(("ABF", value) for value in codes[1:])))
-    if claim.rendering_provider is not None:
-        segments += _rendering(claim.rendering_provider, f"{path}.rendering_provider")
+    renderer = claim.rendering_provider
+    if renderer is not None and renderer.identifier != claim.billing_provider.identifier:
+        segments += _rendering(renderer, f"{path}.rendering_provider")
     segments += other_payer_loops(claim, path)
     for index, line in enumerate(claim.lines):
         segments += _line_loops(claim, line, index, f"{path}.lines[{index}]")
@@ -116,10 +117,20 @@ def _line_loops(claim: ClaimDocument, line: ServiceLine, index: int, path: str) 
         segment("REF", "6R", text(line.control_number, f"{path}.control_number", 50)),
     ]
     renderer = line.rendering_provider
-    if renderer is not None and renderer != claim.rendering_provider:
+    if renderer is not None and renderer.identifier != _claim_renderer(claim):
         segments += _rendering(renderer, f"{path}.rendering_provider")
     segments += line_adjudications(line.other_payers, path)
     return segments
+
+
+def _claim_renderer(claim: ClaimDocument) -> str:
+    """The NPI of whoever rendered the claim's services: 2310B's, else the billing provider's.
+
+    The guide sends 2310B only when it differs from the billing provider, and 2420A only when
+    a line's renderer differs from the claim's; a provider is the same one when the NPI is.
+    """
+    provider = claim.rendering_provider or claim.billing_provider
+    return provider.identifier
 
 
 def _rendering(provider: Party, path: str) -> list[str]:
