@@ -74,7 +74,7 @@ def test_a_secondary_claim_with_claim_and_line_adjustments_is_valid() -> None:
     other = segments.index(["SBR", "P", "18", "GRP-77", "", "", "", "", "", "CI"])
     assert segments[other + 1 : other + 10] == [
         ["CAS", "PR", "1", "10"],
-        ["AMT", "D", "110"],
+        ["AMT", "D", "110"],  # no AMT*EAF here: the lines carry it
         ["OI", "", "", "Y", "", "", "Y"],
         ["NM1", "IL", "1", "Smith", "Jane", "", "", "", "MI", "JS00111223"],
         ["N3", "236 N Main St"],
@@ -89,17 +89,19 @@ def test_a_secondary_claim_with_claim_and_line_adjustments_is_valid() -> None:
 def test_each_line_carries_the_primary_adjudication() -> None:
     segments = segments_of(write_837p(interchange(secondary())))
     first = segments.index(["REF", "6R", "L1"])
-    assert segments[first + 1 : first + 5] == [
+    assert segments[first + 1 : first + 6] == [
         ["SVD", "KH001", "120", "HC:99214:25", "", "1"],
         ["CAS", "CO", "45", "50"],
         ["CAS", "PR", "2", "30"],
         ["DTP", "573", "D8", "20261120"],
+        ["AMT", "EAF", "30"],
     ]
     second = segments.index(["REF", "6R", "L2"])
-    assert segments[second + 1 : second + 4] == [
+    assert segments[second + 1 : second + 5] == [
         ["SVD", "KH001", "0", "HC:81002", "", "0"],
         ["CAS", "CO", "97", "25"],
         ["DTP", "573", "D8", "20261120"],
+        ["AMT", "EAF", "0"],  # even when nothing is left to the patient
     ]
 
 
@@ -124,7 +126,7 @@ def test_claim_level_only_adjudication_dates_the_other_payer_and_splits_cas() ->
         ["CAS", "CO", "51", "1"],
         ["CAS", "PR", "3", "20"],
     ]
-    assert tagged(segments, "AMT") == [["AMT", "D", "98"]]
+    assert tagged(segments, "AMT") == [["AMT", "D", "98"], ["AMT", "EAF", "20"]]
     payer = segments.index(["NM1", "PR", "2", "Key Health", "", "", "", "", "PI", "KH001"])
     assert segments[payer + 3] == ["DTP", "573", "D8", "20261120"]
     assert not tagged(segments, "SVD")
@@ -175,3 +177,11 @@ def test_a_cas_group_outside_the_guide_is_refused() -> None:
     document = claim(payer=SECOND_HEALTH, responsibility="S", other_payers=(primary,))
     with pytest.raises(ValueError, match=r"adjustments\[0\]\.group 'ZZ' is not a CAS group"):
         write_837p(interchange(document))
+
+
+def test_zero_adjustments_are_left_out() -> None:
+    adjustments = (Adjustment("CO", "45", 500), Adjustment("OA", "23", 0))
+    primary = OtherPayer(KEY_HEALTH, JANE, "18", "P", 12000, ADJUDICATED, adjustments=adjustments)
+    document = claim(payer=SECOND_HEALTH, responsibility="S", other_payers=(primary,))
+    segments = segments_of(write_837p(interchange(document)))
+    assert tagged(segments, "CAS") == [["CAS", "CO", "45", "5"]]

@@ -5,6 +5,10 @@ figures do not add up, so the guide's balancing rules (TR3 1.4.4) are checked be
 is written: for each earlier payer the claim's charge equals its paid amount plus every claim
 and line adjustment, a line's charge equals the line's paid amount plus its adjustments, and
 when lines were adjudicated, their paid amounts less the claim adjustments are the claim's.
+
+The remaining patient liability (AMT*EAF), which the guide wants whenever an earlier payer has
+adjudicated, even when zero, is that payer's patient-responsibility (PR) adjustments; it goes
+on the lines when the payer adjudicated lines, else on the claim, never both (X12 RFI 1391).
 """
 
 from __future__ import annotations
@@ -52,16 +56,20 @@ def check_balances(claim: ClaimDocument, path: str) -> None:
 
 
 def other_payer_loops(claim: ClaimDocument, path: str) -> list[str]:
-    """2320 (SBR, CAS, AMT*D, OI), 2330A (the other subscriber), 2330B (the other payer)."""
+    """2320 (SBR, CAS, AMT, OI), 2330A (the other subscriber), 2330B (the other payer)."""
     segments: list[str] = []
     for index, other in enumerate(claim.other_payers):
         other_path = f"{path}.other_payers[{index}]"
         payer_path = f"{other_path}.payer"
+        by_line = bool(_adjudicated_lines(claim, other))
+        relationship = code(
+            other.relationship, f"{other_path}.relationship", _RELATIONSHIP, "a relationship code"
+        )
         segments += [
             segment(
                 "SBR",
                 code(other.responsibility, f"{other_path}.responsibility", RESPONSIBILITY, "P/S/T"),
-                code(other.relationship, f"{other_path}.relationship", _RELATIONSHIP, "a code"),
+                relationship,
                 optional_text(other.group_number, f"{other_path}.group_number", 50),
                 "",
                 "",
@@ -72,20 +80,21 @@ def other_payer_loops(claim: ClaimDocument, path: str) -> list[str]:
             ),
             *adjustments(other.adjustments, f"{other_path}.adjustments"),
             segment("AMT", "D", money(other.paid_cents)),
+            *([] if by_line else [_remaining_patient_liability(other.adjustments)]),
             segment("OI", "", "", "Y", "", "", "Y"),
             person_name("IL", other.subscriber, f"{other_path}.subscriber", member_id=True),
         ]
         if other.subscriber.address is not None:
             segments += address(other.subscriber.address, f"{other_path}.subscriber.address")
         segments += payer_name(other.payer, payer_path)
-        # The guide wants the claim-level date only when no line of ours carries 2430 dates.
-        if not _adjudicated_lines(claim, other):
+        # The claim-level date only when this payer's lines carry none (2430 DTP*573).
+        if not by_line:
             segments.append(segment("DTP", "573", "D8", date8(other.adjudicated_on)))
     return segments
 
 
 def line_adjudications(adjudications: Iterable[LineAdjudication], path: str) -> list[str]:
-    """2430 for one line: SVD (payer, paid, procedure, units), its CAS, DTP*573."""
+    """2430 for one line: SVD (payer, paid, procedure, units), its CAS, DTP*573, AMT*EAF."""
     segments: list[str] = []
     for index, adjudication in enumerate(adjudications):
         adjudication_path = f"{path}.other_payers[{index}]"
@@ -100,17 +109,22 @@ def line_adjudications(adjudications: Iterable[LineAdjudication], path: str) -> 
             ),
             *adjustments(adjudication.adjustments, f"{adjudication_path}.adjustments"),
             segment("DTP", "573", "D8", date8(adjudication.adjudicated_on)),
+            _remaining_patient_liability(adjudication.adjustments),
         ]
     return segments
 
 
 def adjustments(items: Iterable[Adjustment], path: str) -> list[str]:
-    """CAS segments: one per group code (in order of first use), six triples each at most."""
+    """CAS segments: one per group code (in order of first use), six triples each at most.
+
+    Zero amounts are left out, as the guide asks (they change no balance).
+    """
     by_group: dict[str, list[Adjustment]] = {}
     for index, item in enumerate(items):
         group = code(item.group, f"{path}[{index}].group", _GROUPS, "a CAS group code")
         code(item.reason, f"{path}[{index}].reason", "[A-Z0-9]{1,5}", "a CARC reason code")
-        by_group.setdefault(group, []).append(item)
+        if item.amount_cents != 0:
+            by_group.setdefault(group, []).append(item)
     segments: list[str] = []
     for group, members in by_group.items():
         for start in range(0, len(members), _TRIPLES_PER_CAS):
@@ -120,6 +134,11 @@ def adjustments(items: Iterable[Adjustment], path: str) -> list[str]:
     if len(segments) > _MAX_CAS:
         raise ValueError(f"{path} needs {len(segments)} CAS segments; a loop takes at most 5")
     return segments
+
+
+def filing_indicator(indicator: str, path: str) -> str:
+    """SBR09, the claim filing indicator (CI commercial, MB Medicare Part B...)."""
+    return code(indicator, f"{path}.filing_indicator", "[0-9A-Z]{2}", "a filing indicator code")
 
 
 def _check_claim_balance(claim: ClaimDocument, other: OtherPayer, path: str) -> None:
@@ -151,6 +170,8 @@ def _sum(items: Iterable[Adjustment]) -> int:
     return sum(item.amount_cents for item in items)
 
 
-def filing_indicator(indicator: str, path: str) -> str:
-    """SBR09, the claim filing indicator (CI commercial, MB Medicare Part B...)."""
-    return code(indicator, f"{path}.filing_indicator", "[0-9A-Z]{2}", "a filing indicator code")
+def _remaining_patient_liability(items: Iterable[Adjustment]) -> str:
+    """AMT*EAF: what the patient still owes after this payer, its PR adjustments."""
+    return segment(
+        "AMT", "EAF", money(sum(item.amount_cents for item in items if item.group == "PR"))
+    )
