@@ -6,12 +6,13 @@ import datetime as dt
 from dataclasses import replace
 from decimal import Decimal
 
-from app.billing.x12.documents import Address, Frequency, Party
+from app.billing.x12.documents import Address, Adjustment, Frequency, OtherPayer, Party, Payer
 from app.billing.x12.validation import validate
 from app.billing.x12.writer import write_837p
 from tests.unit.test_837p_samples import (
     DOCTOR,
     JANE,
+    KEY_HEALTH,
     PRACTICE,
     TED,
     claim,
@@ -35,7 +36,8 @@ CLINIC_TWO = Party(
 
 
 def busy_batch() -> tuple:
-    """Three claims, two billing providers, twelve diagnoses, modifiers, four pointers."""
+    """Four claims, two billing providers, twelve diagnoses, modifiers, four pointers, and a
+    dependant's secondary claim whose primary subscriber is his mother."""
     first = claim(
         1,
         diagnoses=TWELVE,
@@ -52,7 +54,26 @@ def busy_batch() -> tuple:
                    lines=(line(1, diagnosis_pointers=(2, 1)), line(2, procedure_code="87880",
                           charge_cents=3333, modifiers=("QW",))))  # fmt: skip
     third = claim(3, billing_provider=CLINIC_TWO, rendering_provider=None)
-    return first, second, third
+    primary = OtherPayer(
+        KEY_HEALTH,
+        JANE,
+        "19",
+        "P",
+        9000,
+        dt.date(2026, 11, 20),
+        adjustments=(Adjustment("CO", "45", 2500), Adjustment("PR", "3", 1000)),
+    )
+    fourth = claim(
+        4,
+        billing_provider=CLINIC_TWO,
+        relationship="19",
+        patient=TED,
+        payer=Payer("Second Health", "SH002", "CI"),
+        responsibility="S",
+        subscriber=replace(JANE, member_id="SH-JANE-1"),
+        other_payers=(primary,),
+    )
+    return first, second, third, fourth
 
 
 def cents(amount: str) -> int:
@@ -82,7 +103,7 @@ def test_a_busy_batch_is_valid() -> None:
 def test_each_claim_total_is_the_sum_of_its_lines() -> None:
     batch = busy_batch()
     written = claims_of(segments_of(write_837p(interchange(*batch))))
-    assert len(written) == 3
+    assert len(written) == 4
     for document, segments in zip(batch, written, strict=True):
         lines = tagged(segments, "SV1")
         assert cents(segments[0][2]) == sum(cents(sv1[2]) for sv1 in lines)
@@ -102,12 +123,14 @@ def test_hierarchy_numbers_parents_in_file_order() -> None:
         ["HL", "4", "3", "23", "0"],  # ...Ted, her son
         ["HL", "5", "", "20", "1"],  # Eastside
         ["HL", "6", "5", "22", "0"],
+        ["HL", "7", "5", "22", "1"],  # Jane at Second Health...
+        ["HL", "8", "7", "23", "0"],  # ...for Ted's secondary claim
     ]
     assert tagged(segments, "NM1", "85")[1][3] == "Eastside Clinic"
 
 
 def test_claims_of_one_provider_share_its_level_even_when_interleaved() -> None:
-    first, _, third = busy_batch()
+    first, _, third, _ = busy_batch()
     again = replace(first, control_number="X")
     segments = segments_of(write_837p(interchange(first, third, again)))
     assert [hl[3] for hl in tagged(segments, "HL")] == ["20", "22", "22", "20", "22"]
