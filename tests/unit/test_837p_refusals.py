@@ -67,6 +67,12 @@ def test_no_lines_and_too_many_lines() -> None:
     refused(r"lines has 51", claim(lines=tuple(line(n) for n in range(51))))
 
 
+def test_control_numbers_longer_than_payers_echo_back() -> None:
+    refused(r"claims\[0\]\.control_number must be 1 to 20", claim(control_number="C" * 21))
+    refused(r"lines\[0\]\.control_number must be 1 to 30",
+            claim(lines=(line(control_number="L" * 31),)))  # fmt: skip
+
+
 def test_a_repeated_line_control_number() -> None:
     refused(r"lines\[1\]\.control_number 'L1' repeats", claim(lines=(line(1), line(1))))
 

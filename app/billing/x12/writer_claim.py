@@ -16,6 +16,10 @@ from app.billing.x12.writer_parties import provider_name, specialty
 MAX_DIAGNOSES = 12
 MAX_LINES = 50
 MAX_POINTERS = 4
+# What payers must keep and echo back in the 835 (CLP01, REF*6R): longer would come back cut
+# and never match (the element allows 38 and 50; the guide's notes say 20 and 30 are kept).
+CLAIM_CONTROL_LENGTH = 20
+LINE_CONTROL_LENGTH = 30
 _NEEDS_PAYER_CLAIM_NUMBER = (Frequency.REPLACEMENT, Frequency.VOID)
 
 
@@ -28,7 +32,7 @@ def claim_loops(claim: ClaimDocument, path: str) -> list[str]:
     segments = [
         segment(
             "CLM",
-            text(claim.control_number, f"{path}.control_number", 38),
+            text(claim.control_number, f"{path}.control_number", CLAIM_CONTROL_LENGTH),
             money(claim.total_cents),
             "",
             "",
@@ -114,7 +118,9 @@ def _line_loops(claim: ClaimDocument, line: ServiceLine, index: int, path: str) 
             tuple(str(pointer) for pointer in line.diagnosis_pointers),
         ),
         segment("DTP", "472", "D8", date8(line.service_date)),
-        segment("REF", "6R", text(line.control_number, f"{path}.control_number", 50)),
+        segment(
+            "REF", "6R", text(line.control_number, f"{path}.control_number", LINE_CONTROL_LENGTH)
+        ),
     ]
     renderer = line.rendering_provider
     if renderer is not None and renderer.identifier != _claim_renderer(claim):
