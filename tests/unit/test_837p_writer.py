@@ -6,6 +6,8 @@ import datetime as dt
 from dataclasses import replace
 from decimal import Decimal
 
+import pytest
+
 from app.billing.x12.documents import Address, Adjustment, Frequency, OtherPayer, Party, Payer
 from app.billing.x12.validation import validate
 from app.billing.x12.writer import write_837p
@@ -231,3 +233,12 @@ def test_a_renderer_is_named_only_where_it_differs_by_npi() -> None:
         write_837p(interchange(claim(billing_provider=solo, rendering_provider=solo)))
     )
     assert not tagged(segments, "NM1", "82")
+
+
+def test_medicare_as_secondary_says_why_in_sbr05() -> None:
+    medicare = Payer("Medicare Part B", "MCR01", "MB")
+    document = claim(payer=medicare, responsibility="S", insurance_type="12")
+    sbr = tagged(segments_of(write_837p(interchange(document))), "SBR")[0]
+    assert sbr == ["SBR", "S", "18", "GRP-77", "", "12", "", "", "", "MB"]
+    with pytest.raises(ValueError, match=r"claims\[0\]\.insurance_type '99' is not an SBR05"):
+        write_837p(interchange(replace(document, insurance_type="99")))

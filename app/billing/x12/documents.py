@@ -139,6 +139,7 @@ class ClaimDocument:
     payer_claim_number: str = ""  # REF*F8, required for replacement and void claims
     other_payers: tuple[OtherPayer, ...] = ()
     onset_date: dt.date | None = None
+    insurance_type: str = ""  # SBR05, when Medicare is billed as secondary: 12 working aged...
 
     @property
     def total_cents(self) -> int:

@@ -32,6 +32,7 @@ from app.billing.x12.writer_parties import (
 MAX_CLAIMS = 5000  # CLMs per transaction set, as the guide recommends: split bigger batches
 SELF = "18"  # the individual relationship code of a patient who is the subscriber
 _PATIENT_RELATIONSHIP = "01|19|20|21|39|40|53|G8"  # PAT01: spouse, child, employee...
+_MEDICARE_SECONDARY_TYPES = "12|13|14|15|16|41|42|43|47"  # SBR05: why Medicare pays second
 
 
 def write_837p(interchange: Interchange) -> str:
@@ -105,7 +106,7 @@ def _subscriber(claim: ClaimDocument, number: int, parent: int, path: str) -> li
             SELF if is_patient else "",
             optional_text(claim.group_number, f"{path}.group_number", 50),
             "",
-            "",
+            _insurance_type(claim, path),
             "",
             "",
             "",
@@ -132,3 +133,12 @@ def _patient(claim: ClaimDocument, number: int, parent: int, path: str) -> list[
         *required_address(claim.patient.address, f"{patient_path}.address"),
         demographics(claim.patient, patient_path),
     ]
+
+
+def _insurance_type(claim: ClaimDocument, path: str) -> str:
+    """SBR05: why Medicare is secondary (12 working aged, 47 other liability...), when it is."""
+    if not claim.insurance_type:
+        return ""
+    return code(
+        claim.insurance_type, f"{path}.insurance_type", _MEDICARE_SECONDARY_TYPES, "an SBR05 code"
+    )
