@@ -42,6 +42,7 @@ class Party:
     first_name: str = ""  # set for a person (a rendering provider), empty for an organisation
     contact_name: str = ""
     contact_phone: str = ""
+    taxonomy: str = ""  # NUCC provider taxonomy code (PRV), providers only, when payers need it
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +139,7 @@ class ClaimDocument:
     payer_claim_number: str = ""  # REF*F8, required for replacement and void claims
     other_payers: tuple[OtherPayer, ...] = ()
     onset_date: dt.date | None = None
+    insurance_type: str = ""  # SBR05, when Medicare is billed as secondary: 12 working aged...
 
     @property
     def total_cents(self) -> int:
