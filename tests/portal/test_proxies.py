@@ -3,11 +3,13 @@ never for a third patient; links that end; the practice's age limit for parents.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, timedelta
 
 from sqlalchemy import select, update
 
 from app.audit.models import AuditEvent, AuditEventPatient
+from app.config import Settings
 from app.db import utcnow
 from app.runtime import Runtime
 from app.users.models import PatientAccess
@@ -153,3 +155,41 @@ async def test_a_parent_link_ends_at_the_practice_age(database_url: str) -> None
         assert [e["code"] for e in refused["userErrors"]] == ["PROXY_AGE_LIMIT"]
         guardian = await _grant(front_desk, "parent.age", adult, relationship="GUARDIAN")
         assert guardian["userErrors"] == [] and guardian["link"]["endsAt"] is None
+
+
+async def test_a_websocket_acts_for_the_patient_its_connection_chose(
+    client: GraphQLClient, runtime: Runtime, settings: Settings
+) -> None:
+    # given a parent's login with links to two children
+    from starlette.testclient import TestClient
+
+    from app.main import create_app
+
+    _, parent_id = await make_patient(runtime, "parent@example.org")
+    kids = [(await make_patient(runtime, None))[1] for _ in range(2)]
+    parent = await portal_login(client, runtime, parent_id, "parent.ws")
+    front_desk = await client.login("front_desk")
+    for kid in kids:
+        assert (await _grant(front_desk, "parent.ws", kid))["userErrors"] == []
+
+    def over_websocket(chosen: str) -> dict[str, object]:
+        with (
+            TestClient(create_app(settings)) as http,
+            http.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws,
+        ):
+            init = {"Authorization": f"Bearer {parent.token}", "actingFor": chosen}
+            ws.send_json({"type": "connection_init", "payload": init})
+            assert ws.receive_json()["type"] == "connection_ack"
+            variables = {"a": kids[0], "b": kids[1], "c": parent_id}
+            ws.send_json(
+                {"type": "subscribe", "id": "1", "payload": {"query": SEE, "variables": variables}}
+            )
+            answer: dict[str, object] = ws.receive_json()
+            return answer
+
+    # when each child is chosen in connection_init
+    for kid in kids:
+        answer = await asyncio.to_thread(over_websocket, kid)
+        # then the operations of that connection reach that child only
+        assert answer["type"] == "next", answer
+        assert _seen(answer["payload"]["data"]) == {kid}  # type: ignore[index]
