@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from typing import Annotated, Any
 
 import strawberry
@@ -141,7 +143,8 @@ class PortalMutations:
         extensions=guard(Public()),
         description="Email a password-reset link (valid PRACTICE_PASSWORD_RESET_MINUTES, 60 by "
         "default) to the account named, if one matches. Open to anyone; answers the same "
-        "whether or not one does, and sends at most 3 links an hour to one account.",
+        "whether or not one does, as fast (never sooner than 0.4 s), and sends at most 3 links an "
+        "hour to one account.",
     )
     async def request_password_reset(
         self,
@@ -149,10 +152,13 @@ class PortalMutations:
         input: Annotated[RequestPasswordResetInput, strawberry.argument(description="Whose.")],
     ) -> RequestPasswordResetPayload:
         settings = info.context.runtime.settings
+        began = time.monotonic()
         await run_public_mutation(
             info,
             lambda s: password_reset.request(s, settings, input.username_or_email, _caller(info)),
         )
+        # padding, not synchronization: the answer's time must not depend on the account
+        await asyncio.sleep(password_reset.ANSWER_AFTER_SECONDS - (time.monotonic() - began))
         return RequestPasswordResetPayload(accepted=True, user_errors=[])
 
     @strawberry.mutation(
