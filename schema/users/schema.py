@@ -109,7 +109,8 @@ class Me:
     full_name: str = strawberry.field(description="The name to show for this user.")
     roles: list[str] = strawberry.field(
         description="Role names: admin, provider, nurse, front_desk, biller, "
-        "inventory_manager, compliance_officer. What each field needs is in its description."
+        "inventory_manager, compliance_officer, or patient alone (a portal login). What each "
+        "field needs is in its description."
     )
 
 

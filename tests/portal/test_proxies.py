@@ -14,9 +14,16 @@ from app.db import utcnow
 from app.runtime import Runtime
 from app.users.models import PatientAccess
 from tests.conftest import make_settings
-from tests.fixtures.graphql import GraphQLClient, app_for
+from tests.fixtures.graphql import GraphQLClient, app_for, error_codes
 from tests.fixtures.scheduling import make_patient
-from tests.portal.support import GRANT, MY_PATIENTS, REVOKE, acting_for, portal_login
+from tests.portal.support import (
+    GRANT,
+    INVITE,
+    MY_PATIENTS,
+    REVOKE,
+    acting_for,
+    portal_login,
+)
 
 SEE = """
 query ($a: ID!, $b: ID!, $c: ID!) {
@@ -75,6 +82,13 @@ async def test_a_parent_acts_for_each_child_chosen_and_never_for_a_third(
     data = await parent.data(SEE, a=kids[0], b=kids[1], c=third)
     assert _seen(data) == {parent_id, kids[0], kids[1]}
     assert third not in str(await parent.data(SEE, a=parent_id, b=third, c=third))
+    # the login cannot grant itself the third patient, nor invite anyone
+    self_grant = await parent.execute(
+        GRANT, input={"username": "parent.portal", "patientId": third, "relationship": "PARENT"}
+    )
+    assert error_codes(self_grant) == ["FORBIDDEN"]
+    assert error_codes(await parent.execute(INVITE, input={"patientId": third})) == ["FORBIDDEN"]
+    assert error_codes(await front_desk.execute(MY_PATIENTS)) == ["FORBIDDEN"]
     # choosing the third patient (or nonsense) reaches nothing at all
     for chosen in (third, "not-an-id"):
         data = await acting_for(parent, chosen).data(SEE, a=third, b=kids[0], c=parent_id)
