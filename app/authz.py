@@ -53,6 +53,9 @@ class Actor:
     roles: tuple[str, ...] = ()
     ip: str | None = None
     request_id: str | None = None
+    # A patient login's chosen patient for this request (X-Acting-For): its row scope narrows
+    # to that one patient, if the login may act for them (else to nothing). None: all of them.
+    acting_for: int | None = None
 
     def for_request(self, request_id: str) -> Actor:
         return replace(self, request_id=request_id)
@@ -78,11 +81,14 @@ ALL_ROWS = {"all_rows": True}
 
 def patients_of(actor: Actor) -> Any:
     """The ids of the patients a patient user may act for now (a subquery, read per statement,
-    so an ended or revoked link stops access at once)."""
-    return select(PatientAccess.patient_id).where(
+    so an ended or revoked link stops access at once); only the chosen one when it chose."""
+    links = select(PatientAccess.patient_id).where(
         PatientAccess.user_id == actor.user_id,
         or_(PatientAccess.ends_at.is_(None), PatientAccess.ends_at > utcnow()),
     )
+    if actor.acting_for is not None:
+        links = links.where(PatientAccess.patient_id == actor.acting_for)
+    return links
 
 
 def visible_rows(actor: Actor, model: type[Base]) -> ColumnElement[bool]:

@@ -108,6 +108,18 @@ class Settings(BaseSettings):
     smtp_username: str | None = None
     smtp_password: str | None = None
     smtp_starttls: bool = False
+
+    # The patient portal's accounts (app/portal/). Links in emails point at the portal's front
+    # end, which posts the token back: activation (?invitation=) and reset (?reset=) pages.
+    portal_base_url: str = "http://localhost:8000/portal"
+    # An invitation is a standing key to a patient's records until used: keep it short-lived.
+    portal_invitation_hours: int = Field(default=72, ge=1)
+    # A reset link takes over an account: shorter still.
+    password_reset_minutes: int = Field(default=60, ge=5)
+    # The age at which a PARENT proxy link stops (the patient keeps their own confidentiality
+    # from then on); None: parent links run to their end date only. Applied when a link is
+    # granted (its end is the earlier of its end date and that birthday, midnight practice time).
+    proxy_parent_access_until_age: int | None = Field(default=None, ge=1, le=25)
     outbox_max_attempts: int = 5
     outbox_batch_size: int = 50
     worker_poll_seconds: float = 5.0

@@ -7,6 +7,7 @@ from app.db import Base
 from app.outbox.models import OutboxMessage
 from app.patients.models import Allergy, BreakGlassGrant, Coverage, Note, Patient, Problem
 from app.persisted_queries import PersistedQuery
+from app.portal.models import PasswordReset, PatientInvitation
 from app.scheduling.models import (
     Appointment,
     AppointmentSeries,
@@ -45,8 +46,10 @@ __all__ = [
     "LoginThrottle",
     "Note",
     "OutboxMessage",
+    "PasswordReset",
     "Patient",
     "PatientAccess",
+    "PatientInvitation",
     "PersistedQuery",
     "Problem",
     "Provider",

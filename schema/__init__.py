@@ -31,6 +31,7 @@ from schema.patients.break_glass import (
 from schema.patients.mutations import PatientMutations
 from schema.patients.queries import PatientQueries
 from schema.persisted import DocumentChecks
+from schema.portal.schema import PortalMutations, PortalQueries
 from schema.prepared import Documents
 from schema.scalars import SCALARS
 from schema.scheduling.mutations import SchedulingMutations
@@ -56,6 +57,7 @@ class Query(
     AuditQueries,
     BreakGlassQueries,
     AccessQueries,
+    PortalQueries,
 ):
     pass
 
@@ -72,6 +74,7 @@ class Mutation(
     BreakGlassMutations,
     SchedulingMutations,
     AccessMutations,
+    PortalMutations,
 ):
     pass
 

@@ -12,18 +12,21 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import HTTPConnection
 from starlette.websockets import WebSocket
+from strawberry import relay
 from strawberry.dataloader import DataLoader
 
 from app import transaction
-from app.authz import Actor, act_as
+from app.authz import Actor, ActorKind, act_as
 from app.runtime import Runtime
 from app.sessions import Bearer, current_actor
+from schema.ids import pk_or_none
 
 L = TypeVar("L", bound=DataLoader[Any, Any])
 
@@ -43,6 +46,22 @@ class Context:
     @property
     def ip(self) -> str | None:
         return self.connection.client.host if self.connection.client else None
+
+    @property
+    def acting_for(self) -> int | None:
+        """The patient a portal login chose for this request: the `X-Acting-For` header (a
+        Patient's global id), or `actingFor` in a WebSocket's `connection_init` payload. An id
+        that names no patient narrows the scope to nothing (0), never widens it."""
+        if self.connection_params is not None:
+            chosen = self.connection_params.get("actingFor")
+        else:
+            chosen = self.connection.headers.get("x-acting-for")
+        if chosen is None:
+            return None
+        try:
+            return pk_or_none(relay.GlobalID.from_id(chosen), "Patient") or 0
+        except (ValueError, TypeError):
+            return 0
 
     @property
     def token_expires_at(self) -> datetime | None:
@@ -95,6 +114,8 @@ class Operation:
         async with self._lock:
             session = self.read_session
             actor = await current_actor(session, bearer, self.context.ip)
+            if actor is not None and actor.kind is ActorKind.PATIENT:
+                actor = replace(actor, acting_for=self.context.acting_for)
             self.actor = actor.for_request(self.request_id) if actor else None
             act_as(session, self.actor)
 

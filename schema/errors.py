@@ -22,6 +22,7 @@ from app.auth import AuthErrorCode
 from app.authz import Actor, unscoped
 from app.errors import CommonErrorCode, DomainError, DomainErrors
 from app.patients.errors import PatientErrorCode
+from app.portal.errors import PortalErrorCode
 from app.scheduling.errors import SchedulingErrorCode
 from app.users.errors import UserErrorCode
 from app.users.totp import TotpErrorCode
@@ -43,6 +44,7 @@ _DOMAIN_CODES: tuple[type[enum.StrEnum], ...] = (
     PatientErrorCode,
     SchedulingErrorCode,
     AccessErrorCode,
+    PortalErrorCode,
 )
 
 _ErrorCode = enum.Enum(  # type: ignore[misc]
@@ -245,6 +247,39 @@ CODE_DESCRIPTIONS: dict[enum.StrEnum, str] = {
     SchedulingErrorCode.VERSION_CONFLICT: (
         "The appointment changed since the version given as expectedVersion (someone else moved, "
         "checked in or cancelled it meanwhile): read it again, then decide."
+    ),
+    # the portal's accounts
+    PortalErrorCode.INVALID_INVITATION: (
+        "activatePatientAccount: no invitation has this token (mistyped or cut short): check "
+        "the link."
+    ),
+    PortalErrorCode.INVITATION_EXPIRED: (
+        "activatePatientAccount: the invitation's link has expired; ask the practice for a new one."
+    ),
+    PortalErrorCode.INVITATION_USED: (
+        "activatePatientAccount: the invitation was used already (or replaced by a newer "
+        "one): sign in, or ask the practice for a new one."
+    ),
+    PortalErrorCode.PATIENT_HAS_LOGIN: (
+        "The patient has a portal login of their own already (re-enable it if disabled)."
+    ),
+    PortalErrorCode.NO_EMAIL: "invitePatientUser: no address given and none on file.",
+    PortalErrorCode.INVALID_RESET_TOKEN: (
+        "resetPassword: the link is unknown, used or expired (which is not said): request a "
+        "new one."
+    ),
+    PortalErrorCode.NOT_A_PATIENT_LOGIN: (
+        "The username names a staff account, not a portal login: staff accounts are "
+        "administered with setUserRoles."
+    ),
+    PortalErrorCode.NOT_A_PROXY_LINK: (
+        "A patient's own (SELF) link is opened by invitation and ended by disabling the "
+        "login, not granted or revoked as a proxy link."
+    ),
+    PortalErrorCode.END_DATE_PAST: "grantProxyAccess: endsOn is today or past.",
+    PortalErrorCode.PROXY_AGE_LIMIT: (
+        "grantProxyAccess: a PARENT link would end at the practice's age limit "
+        "(PRACTICE_PROXY_PARENT_ACCESS_UNTIL_AGE), which the patient has reached."
     ),
 }
 

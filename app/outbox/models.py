@@ -15,6 +15,8 @@ from app.text import MACHINE
 class MessageKind(enum.StrEnum):
     APPOINTMENT_REMINDER = "appointment_reminder"
     WAITLIST_OFFER = "waitlist_offer"
+    PORTAL_INVITATION = "portal_invitation"
+    PASSWORD_RESET = "password_reset"
 
 
 class MessageStatus(enum.StrEnum):

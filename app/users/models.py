@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.crypto import encrypted_column
 from app.db import Base, RowScope, Timestamped
-from app.text import MACHINE, NAME
+from app.text import LINE, MACHINE, NAME
 
 
 class User(Timestamped, Base):
@@ -24,6 +24,8 @@ class User(Timestamped, Base):
     # are throttled in login_throttles instead, so an outsider cannot lock anyone out.
     locked_until: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
+    # Where password-reset links go (portal logins: the address invited); lower case.
+    email: Mapped[str | None] = mapped_column(String(254), index=True, info=LINE)
 
     roles: Mapped[list[UserRole]] = relationship(lazy="raise", cascade="all, delete-orphan")
 

@@ -109,7 +109,8 @@ class Me:
     full_name: str = strawberry.field(description="The name to show for this user.")
     roles: list[str] = strawberry.field(
         description="Role names: admin, provider, nurse, front_desk, biller, "
-        "inventory_manager, compliance_officer. What each field needs is in its description."
+        "inventory_manager, compliance_officer, or patient alone (a portal login). What each "
+        "field needs is in its description."
     )
 
 
@@ -149,7 +150,10 @@ class UserQueries:
     async def me(self, info: Info[Context, Any]) -> Me | None:
         op = info.context.op
         async with op.db() as session:
-            user = await get_user(session, op.staff.user_id or 0)
+            # The caller's own account by its id, for staff and portal logins alike (users
+            # are staff-scoped rows: a patient login reads no other user's).
+            with unscoped(session):
+                user = await get_user(session, op.staff.user_id or 0)
         if user is None:
             return None
         return Me(username=user.username, full_name=user.full_name, roles=user.role_names)

@@ -92,6 +92,12 @@ NOT_CLINICAL = {
     "TotpEnrolment": {"secret", "otpauthUri"},
     "UserError": {"field", "message"},
     "UserRoles": {"username", "roles"},
+    # the portal's accounts: login names, addresses, a patient's name
+    "ActivatePatientAccountPayload": {"username"},
+    "MyPatient": {"name"},
+    "PatientUser": {"username"},
+    "PortalInvitation": {"email"},
+    "ProxyLink": {"username"},
     "WaitlistEntryEdge": {"cursor"},
 }
 

@@ -10,7 +10,7 @@ from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.types.base import StrawberryObjectDefinition
 
 from app.access.policy import defaults
-from app.authz import STAFF_ROLES, Actor, Authorizer
+from app.authz import PATIENT_ROLE, STAFF_ROLES, Actor, Authorizer
 from app.config import PROJECT_ROOT, Settings
 from app.patients.models import BreakGlassGrant, Note
 from schema import create_schema
@@ -19,7 +19,16 @@ from tests.fixtures.graphql import error_codes
 from tests.fixtures.patients import create_patient_record
 
 ROOT_TYPES = ("Query", "Mutation", "Subscription")
-PUBLIC_ROOT_FIELDS = {"login", "refresh_token", "logout"}
+# Open to anonymous callers: signing in, and the portal's links (each spends a 256-bit token
+# from an email, or answers the same whoever is named)
+PUBLIC_ROOT_FIELDS = {
+    "login",
+    "refresh_token",
+    "logout",
+    "activate_patient_account",
+    "request_password_reset",
+    "reset_password",
+}
 SENSITIVE_PATIENT_FIELDS = ("ssn", "notes", "allergies", "problems", "coverages")
 CLINICIANS = {"provider", "nurse"}
 
@@ -161,7 +170,7 @@ def test_the_policy_speaks_only_of_known_roles_and_groups():
     # then
     assert lines and {line[0] for line in lines} == {"p", "g"}
     assert members <= set(STAFF_ROLES)
-    assert subjects <= set(STAFF_ROLES) | groups
+    assert subjects <= set(STAFF_ROLES) | groups | {PATIENT_ROLE}  # portal logins' grants
 
 
 def test_break_glass_is_only_for_those_who_may_read_the_patient():

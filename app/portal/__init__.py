@@ -1,0 +1,1 @@
+"""The patient portal: accounts (invitations, password reset, disabling) and proxy access."""
