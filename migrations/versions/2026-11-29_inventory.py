@@ -1,0 +1,292 @@
+"""Inventory: items, stock locations, lots, suppliers, the stock ledger (stock_movements) and
+its running balances (stock_balances, CHECK quantity >= 0); the inventory permissions.
+
+Revision ID: 8c4e1a7f3b26
+Revises: 5d8f2b6e0a13
+Create Date: 2026-11-29 20:30:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+from migrations.policy_grants import add_default_grants
+
+revision: str = "8c4e1a7f3b26"
+down_revision: str | None = "5d8f2b6e0a13"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+GRANTS = [
+    ("inventory_manager", "inventory", "read"),
+    ("inventory_manager", "inventory", "write"),
+    ("inventory_manager", "stock", "consume"),
+    ("inventory_manager", "stock_level", "read"),
+    ("inventory_manager", "controlled_substance_log", "read"),
+    ("clinician", "inventory", "read"),
+    ("clinician", "stock", "consume"),
+    ("clinician", "stock_level", "read"),
+    ("front_desk", "stock_level", "read"),
+    ("compliance_officer", "controlled_substance_log", "read"),
+]
+
+
+def upgrade() -> None:
+    op.create_table(
+        "inventory_items",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("sku", sa.String(length=64), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column(
+            "category",
+            sa.Enum(
+                "supply",
+                "medication",
+                "vaccine",
+                "equipment",
+                name="itemcategory",
+                native_enum=False,
+                create_constraint=True,
+                length=32,
+            ),
+            nullable=False,
+        ),
+        sa.Column("unit", sa.String(length=32), nullable=False),
+        sa.Column("ndc", sa.String(length=11), nullable=True),
+        sa.Column("reorder_point", sa.Integer(), nullable=False),
+        sa.Column("par_level", sa.Integer(), nullable=False),
+        sa.Column("unit_cost_cents", sa.Integer(), nullable=False),
+        sa.Column("billing_code", sa.String(length=5), nullable=True),
+        sa.Column(
+            "controlled_schedule",
+            sa.Enum(
+                "II",
+                "III",
+                "IV",
+                "V",
+                name="controlledschedule",
+                native_enum=False,
+                create_constraint=True,
+                length=32,
+            ),
+            nullable=True,
+        ),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "par_level >= 0", name=op.f("ck_inventory_items_par_level_not_negative")
+        ),
+        sa.CheckConstraint(
+            "reorder_point >= 0", name=op.f("ck_inventory_items_reorder_point_not_negative")
+        ),
+        sa.CheckConstraint(
+            "unit_cost_cents >= 0", name=op.f("ck_inventory_items_unit_cost_not_negative")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_inventory_items")),
+        sa.UniqueConstraint("sku", name=op.f("uq_inventory_items_sku")),
+    )
+    with op.batch_alter_table("inventory_items", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_inventory_items_name"), ["name"], unique=False)
+
+    op.create_table(
+        "suppliers",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("phone", sa.String(length=32), nullable=True),
+        sa.Column("email", sa.String(length=200), nullable=True),
+        sa.Column("account_number", sa.String(length=64), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_suppliers")),
+        sa.UniqueConstraint("name", name=op.f("uq_suppliers_name")),
+    )
+    op.create_table(
+        "stock_locations",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("location_id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["location_id"], ["locations.id"], name=op.f("fk_stock_locations_location_id_locations")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_stock_locations")),
+        sa.UniqueConstraint(
+            "location_id", "name", name=op.f("uq_stock_locations_location_id_name")
+        ),
+    )
+    with op.batch_alter_table("stock_locations", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_stock_locations_location_id"), ["location_id"], unique=False
+        )
+
+    op.create_table(
+        "stock_lots",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("item_id", sa.Integer(), nullable=False),
+        sa.Column("lot_number", sa.String(length=64), nullable=False),
+        sa.Column("expiry_date", sa.Date(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["item_id"], ["inventory_items.id"], name=op.f("fk_stock_lots_item_id_inventory_items")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_stock_lots")),
+        sa.UniqueConstraint("item_id", "lot_number", name=op.f("uq_stock_lots_item_id_lot_number")),
+    )
+    with op.batch_alter_table("stock_lots", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_stock_lots_item_id"), ["item_id"], unique=False)
+
+    op.create_table(
+        "stock_balances",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("item_id", sa.Integer(), nullable=False),
+        sa.Column("stock_location_id", sa.Integer(), nullable=False),
+        sa.Column("lot_id", sa.Integer(), nullable=False),
+        sa.Column("quantity", sa.Integer(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("quantity >= 0", name=op.f("ck_stock_balances_quantity_not_negative")),
+        sa.ForeignKeyConstraint(
+            ["item_id"],
+            ["inventory_items.id"],
+            name=op.f("fk_stock_balances_item_id_inventory_items"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["lot_id"], ["stock_lots.id"], name=op.f("fk_stock_balances_lot_id_stock_lots")
+        ),
+        sa.ForeignKeyConstraint(
+            ["stock_location_id"],
+            ["stock_locations.id"],
+            name=op.f("fk_stock_balances_stock_location_id_stock_locations"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_stock_balances")),
+        sa.UniqueConstraint(
+            "item_id",
+            "stock_location_id",
+            "lot_id",
+            name=op.f("uq_stock_balances_item_id_stock_location_id_lot_id"),
+        ),
+    )
+    with op.batch_alter_table("stock_balances", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_stock_balances_lot_id"), ["lot_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_stock_balances_stock_location_id"), ["stock_location_id"], unique=False
+        )
+
+    op.create_table(
+        "stock_movements",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("batch_id", sa.String(length=32), nullable=False),
+        sa.Column(
+            "kind",
+            sa.Enum(
+                "receive",
+                "consume",
+                "adjust",
+                "transfer_out",
+                "transfer_in",
+                "waste",
+                "expire",
+                "count",
+                name="movementkind",
+                native_enum=False,
+                create_constraint=True,
+                length=32,
+            ),
+            nullable=False,
+        ),
+        sa.Column("item_id", sa.Integer(), nullable=False),
+        sa.Column("lot_id", sa.Integer(), nullable=False),
+        sa.Column("stock_location_id", sa.Integer(), nullable=False),
+        sa.Column("quantity", sa.Integer(), nullable=False),
+        sa.Column("unit_cost_cents", sa.Integer(), nullable=False),
+        sa.Column("reason_code", sa.String(length=32), nullable=True),
+        sa.Column("note", sa.String(length=400), nullable=True),
+        sa.Column("appointment_id", sa.Integer(), nullable=True),
+        sa.Column("supplier_id", sa.Integer(), nullable=True),
+        sa.Column("user_id", sa.Integer(), nullable=True),
+        sa.Column("witness_user_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("quantity <> 0", name=op.f("ck_stock_movements_quantity_not_zero")),
+        sa.CheckConstraint(
+            "unit_cost_cents >= 0", name=op.f("ck_stock_movements_unit_cost_not_negative")
+        ),
+        sa.ForeignKeyConstraint(
+            ["appointment_id"],
+            ["appointments.id"],
+            name=op.f("fk_stock_movements_appointment_id_appointments"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["item_id"],
+            ["inventory_items.id"],
+            name=op.f("fk_stock_movements_item_id_inventory_items"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["lot_id"], ["stock_lots.id"], name=op.f("fk_stock_movements_lot_id_stock_lots")
+        ),
+        sa.ForeignKeyConstraint(
+            ["stock_location_id"],
+            ["stock_locations.id"],
+            name=op.f("fk_stock_movements_stock_location_id_stock_locations"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["supplier_id"], ["suppliers.id"], name=op.f("fk_stock_movements_supplier_id_suppliers")
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_stock_movements_user_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["witness_user_id"], ["users.id"], name=op.f("fk_stock_movements_witness_user_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_stock_movements")),
+    )
+    with op.batch_alter_table("stock_movements", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_stock_movements_appointment_id"), ["appointment_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_stock_movements_batch_id"), ["batch_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_stock_movements_created_at"), ["created_at"], unique=False
+        )
+        batch_op.create_index(
+            "ix_stock_movements_item_id_created_at", ["item_id", "created_at"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_stock_movements_lot_id"), ["lot_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_stock_movements_stock_location_id"), ["stock_location_id"], unique=False
+        )
+
+    add_default_grants(GRANTS)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("stock_movements", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_stock_movements_stock_location_id"))
+        batch_op.drop_index(batch_op.f("ix_stock_movements_lot_id"))
+        batch_op.drop_index("ix_stock_movements_item_id_created_at")
+        batch_op.drop_index(batch_op.f("ix_stock_movements_created_at"))
+        batch_op.drop_index(batch_op.f("ix_stock_movements_batch_id"))
+        batch_op.drop_index(batch_op.f("ix_stock_movements_appointment_id"))
+
+    op.drop_table("stock_movements")
+    with op.batch_alter_table("stock_balances", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_stock_balances_stock_location_id"))
+        batch_op.drop_index(batch_op.f("ix_stock_balances_lot_id"))
+
+    op.drop_table("stock_balances")
+    with op.batch_alter_table("stock_lots", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_stock_lots_item_id"))
+
+    op.drop_table("stock_lots")
+    with op.batch_alter_table("stock_locations", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_stock_locations_location_id"))
+
+    op.drop_table("stock_locations")
+    op.drop_table("suppliers")
+    with op.batch_alter_table("inventory_items", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_inventory_items_name"))
+
+    op.drop_table("inventory_items")
