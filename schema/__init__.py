@@ -22,6 +22,9 @@ from schema.extensions import (
     deadline,
     log_errors,
 )
+from schema.inventory.mutations import InventoryMutations
+from schema.inventory.queries import InventoryQueries
+from schema.inventory.subscriptions import InventorySubscriptions
 from schema.nodes import NodeQueries, describe_node_interface
 from schema.patients.break_glass import (
     BreakGlassMutations,
@@ -56,6 +59,7 @@ class Query(
     AuditQueries,
     BreakGlassQueries,
     AccessQueries,
+    InventoryQueries,
 ):
     pass
 
@@ -72,6 +76,7 @@ class Mutation(
     BreakGlassMutations,
     SchedulingMutations,
     AccessMutations,
+    InventoryMutations,
 ):
     pass
 
@@ -85,7 +90,7 @@ class Mutation(
     "event of a subscription is refused so and the connection closed (4401), as it is when "
     "the user's roles have changed."
 )
-class Subscription(SchedulingSubscriptions, BreakGlassSubscriptions):
+class Subscription(SchedulingSubscriptions, BreakGlassSubscriptions, InventorySubscriptions):
     pass
 
 

@@ -21,6 +21,7 @@ from app.access.errors import AccessErrorCode
 from app.auth import AuthErrorCode
 from app.authz import Actor, unscoped
 from app.errors import CommonErrorCode, DomainError, DomainErrors
+from app.inventory.errors import InventoryErrorCode
 from app.patients.errors import PatientErrorCode
 from app.scheduling.errors import SchedulingErrorCode
 from app.users.errors import UserErrorCode
@@ -43,6 +44,7 @@ _DOMAIN_CODES: tuple[type[enum.StrEnum], ...] = (
     PatientErrorCode,
     SchedulingErrorCode,
     AccessErrorCode,
+    InventoryErrorCode,
 )
 
 _ErrorCode = enum.Enum(  # type: ignore[misc]
@@ -245,6 +247,50 @@ CODE_DESCRIPTIONS: dict[enum.StrEnum, str] = {
     SchedulingErrorCode.VERSION_CONFLICT: (
         "The appointment changed since the version given as expectedVersion (someone else moved, "
         "checked in or cancelled it meanwhile): read it again, then decide."
+    ),
+    # inventory
+    InventoryErrorCode.INSUFFICIENT_STOCK: (
+        "Not enough unexpired stock of the item at the stock location (or in the lot named) for "
+        "the quantity asked, perhaps used a moment ago by someone else; expired stock counts as "
+        "none. Nothing was written."
+    ),
+    InventoryErrorCode.LOT_EXPIRED: (
+        "consumeStock or transferStock: the lot named is past its expiry date; waste it "
+        "(reason EXPIRED) instead."
+    ),
+    InventoryErrorCode.INVALID_NDC: (
+        "Not a National Drug Code: 4-4-2, 5-3-2 or 5-4-1 digits with hyphens, or 11 digits "
+        "(5-4-2, with or without hyphens). Ten digits without hyphens are ambiguous."
+    ),
+    InventoryErrorCode.NDC_NOT_ALLOWED: "Only medications and vaccines carry an NDC.",
+    InventoryErrorCode.SKU_TAKEN: "createItem: another item has this SKU.",
+    InventoryErrorCode.INVENTORY_NAME_TAKEN: (
+        "A supplier's name, or a stock location's name within its location, is taken."
+    ),
+    InventoryErrorCode.INVALID_STOCK_QUANTITY: (
+        "A quantity or amount the rules refuse: not positive where it must be, a negative cost, "
+        "reorder point or par level, or a par level below the reorder point."
+    ),
+    InventoryErrorCode.INVALID_SUPPLY_CODE: (
+        "Not a HCPCS Level II code (a letter A-V and four digits, e.g. J1100) or a CPT code "
+        "(five digits, or four and F, T or U)."
+    ),
+    InventoryErrorCode.ITEM_INACTIVE: "receiveStock: the item is no longer stocked.",
+    InventoryErrorCode.LOT_REQUIRED: (
+        "receiveStock: medications and vaccines are received with their lot number."
+    ),
+    InventoryErrorCode.LOT_EXPIRY_MISMATCH: (
+        "receiveStock: the lot is known with another expiry date; check the label."
+    ),
+    InventoryErrorCode.REASON_CODE_REQUIRED: "With the reason code OTHER, the note says why.",
+    InventoryErrorCode.SAME_LOCATION: "transferStock: the two stock locations are the same.",
+    InventoryErrorCode.WITNESS_REQUIRED: (
+        "The item is a controlled substance: every movement needs witnessToken, the access "
+        "token of a second staff member who may consume stock."
+    ),
+    InventoryErrorCode.INVALID_WITNESS: (
+        "The witness token is not an open session of another active staff member who may "
+        "consume stock (or it was spent already). Nothing was written."
     ),
 }
 

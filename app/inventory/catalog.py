@@ -30,22 +30,22 @@ from app.scheduling.models import Location
 # HCPCS Level II (a letter A-V and four digits: J1100, A4550) or CPT (five digits, or four and
 # F, T or U for category II/III and PLA codes).
 _SUPPLY_CODE = re.compile(r"[A-V]\d{4}|\d{5}|\d{4}[FTU]")
-_UNSET: Any = object()
+UNSET: Any = object()
 
 
 @dataclass(frozen=True)
 class ItemFields:
-    """An item's settable fields; on update, `_UNSET` ones keep their value."""
+    """An item's settable fields; on update, `UNSET` ones keep their value."""
 
-    name: str = _UNSET
-    unit: str = _UNSET
-    ndc: str | None = _UNSET
-    reorder_point: int = _UNSET
-    par_level: int = _UNSET
-    unit_cost_cents: int = _UNSET
-    billing_code: str | None = _UNSET
-    controlled_schedule: ControlledSchedule | None = _UNSET
-    active: bool = _UNSET
+    name: str = UNSET
+    unit: str = UNSET
+    ndc: str | None = UNSET
+    reorder_point: int = UNSET
+    par_level: int = UNSET
+    unit_cost_cents: int = UNSET
+    billing_code: str | None = UNSET
+    controlled_schedule: ControlledSchedule | None = UNSET
+    active: bool = UNSET
 
 
 async def _insert_unique(
@@ -62,7 +62,7 @@ async def _insert_unique(
 def _apply(item: Item, fields: ItemFields) -> None:
     for name in ItemFields.__dataclass_fields__:
         value = getattr(fields, name)
-        if value is not _UNSET:
+        if value is not UNSET:
             setattr(item, name, value)
     item.name = text.required(item.name, "name")
     item.unit = text.required(item.unit, "unit")

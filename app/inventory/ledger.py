@@ -95,7 +95,7 @@ async def locked_balances(
         .with_for_update(of=StockBalance)
         .execution_options(populate_existing=True)
     )
-    return [Held(balance, lot) for balance, lot in rows.tuples()]
+    return [Held(balance, lot) for balance, lot in rows.all()]
 
 
 @dataclass(frozen=True)
