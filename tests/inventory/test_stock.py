@@ -3,7 +3,12 @@ running balances always equal the ledger's sums, and a refused movement writes n
 
 from sqlalchemy import func, select
 
-from app.inventory.models import StockMovement
+from app.authz import SYSTEM
+from app.errors import DomainError
+from app.inventory import ledger
+from app.inventory.models import MovementKind, StockMovement
+from app.transaction import unit_of_work
+from tests.fixtures.graphql import pk_of
 from tests.inventory.support import (
     ADJUST,
     CONSUME,
@@ -194,3 +199,28 @@ async def test_receiving_checks_lot_numbers_and_quantities(runtime, client):
         )
     )["receiveStock"]
     assert [e["code"] for e in again["userErrors"]] == ["LOT_EXPIRY_MISMATCH"]
+
+
+async def test_the_check_constraint_is_the_last_line_against_negative_stock(runtime, client):
+    # given one unit on hand
+    room = await make_stockroom(runtime, client)
+    item = await make_item(room.manager, name="Last one")
+    received = await receive(room.manager, item, room.cabinet, 1, lotNumber="X")
+    posting = ledger.Posting(
+        kind=MovementKind.CONSUME,
+        item_id=pk_of(item["id"]),
+        lot_id=pk_of(received["movements"][0]["lot"]["id"]),
+        stock_location_id=pk_of(room.cabinet),
+        quantity=-2,
+    )
+    # when a drawdown past it is posted without the services' check (as a lost race would be)
+    try:
+        async with unit_of_work(runtime.sessions) as session:
+            await ledger.post(session, SYSTEM, ledger.new_batch(), posting)
+        raise AssertionError("posted")
+    except DomainError as refused:
+        # then the database refuses it as INSUFFICIENT_STOCK, and nothing is written
+        assert refused.code == "INSUFFICIENT_STOCK"
+    sums, balances = await ledger_and_balances(runtime)
+    assert sums == balances
+    assert balances[(posting.item_id, posting.stock_location_id, posting.lot_id)] == 1
