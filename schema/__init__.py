@@ -23,6 +23,7 @@ from schema.extensions import (
     log_errors,
 )
 from schema.inventory.mutations import InventoryMutations
+from schema.inventory.purchasing import PurchasingMutations, PurchasingQueries
 from schema.inventory.queries import InventoryQueries
 from schema.inventory.subscriptions import InventorySubscriptions
 from schema.nodes import NodeQueries, describe_node_interface
@@ -60,6 +61,7 @@ class Query(
     BreakGlassQueries,
     AccessQueries,
     InventoryQueries,
+    PurchasingQueries,
 ):
     pass
 
@@ -77,6 +79,7 @@ class Mutation(
     SchedulingMutations,
     AccessMutations,
     InventoryMutations,
+    PurchasingMutations,
 ):
     pass
 

@@ -292,6 +292,16 @@ CODE_DESCRIPTIONS: dict[enum.StrEnum, str] = {
         "The witness token is not an open session of another active staff member who may "
         "consume stock (or it was spent already). Nothing was written."
     ),
+    InventoryErrorCode.PURCHASE_ORDER_STATE: (
+        "The purchase order's status does not allow this: only a DRAFT is ordered, a CLOSED one "
+        "is not closed again, and stock is received only against an ORDERED or PARTLY_RECEIVED "
+        "order."
+    ),
+    InventoryErrorCode.OVER_RECEIPT: (
+        "receiveStock: more than the purchase order line still has to come (the message says "
+        "how many); receive the surplus ad hoc."
+    ),
+    InventoryErrorCode.WRONG_ITEM: "receiveStock: the purchase order line is for another item.",
 }
 
 ErrorCode = described_enum(

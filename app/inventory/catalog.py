@@ -46,6 +46,14 @@ class ItemFields:
     billing_code: str | None = UNSET
     controlled_schedule: ControlledSchedule | None = UNSET
     active: bool = UNSET
+    preferred_supplier_id: int | None = UNSET
+
+
+async def _check_supplier(session: AsyncSession, fields: ItemFields) -> None:
+    if fields.preferred_supplier_id not in (UNSET, None):
+        await get_or_not_found(
+            session, Supplier, fields.preferred_supplier_id, "Supplier", "preferred_supplier_id"
+        )
 
 
 async def _insert_unique(
@@ -120,7 +128,9 @@ async def create_item(
         billing_code=None,
         controlled_schedule=None,
         active=True,
+        preferred_supplier_id=None,
     )
+    await _check_supplier(session, fields)
     _apply(item, fields)
     taken = DomainError(InventoryErrorCode.SKU_TAKEN, f"An item has SKU {sku!r}.", ["sku"])
     if await session.scalar(select(Item.id).where(Item.sku == sku)):
@@ -132,6 +142,7 @@ async def update_item(
     session: AsyncSession, actor: Actor, item_id: int, fields: ItemFields
 ) -> Item:
     item = await get_or_not_found(session, Item, item_id, "Item", "item_id")
+    await _check_supplier(session, fields)
     _apply(item, fields)
     await session.flush()
     trail.record(session, actor, "update", "InventoryItem", item.id)

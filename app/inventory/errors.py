@@ -19,3 +19,6 @@ class InventoryErrorCode(enum.StrEnum):
     SAME_LOCATION = "SAME_LOCATION"
     WITNESS_REQUIRED = "WITNESS_REQUIRED"
     INVALID_WITNESS = "INVALID_WITNESS"
+    PURCHASE_ORDER_STATE = "PURCHASE_ORDER_STATE"  # the order's status does not allow this step
+    OVER_RECEIPT = "OVER_RECEIPT"  # more than the line has still to come
+    WRONG_ITEM = "WRONG_ITEM"  # the purchase order line is for another item

@@ -110,6 +110,7 @@ class Posting:
     note: str | None = None
     appointment_id: int | None = None
     supplier_id: int | None = None
+    purchase_order_line_id: int | None = None
     witness_user_id: int | None = None
 
 
@@ -160,6 +161,7 @@ async def post(
         note=posting.note,
         appointment_id=posting.appointment_id,
         supplier_id=posting.supplier_id,
+        purchase_order_line_id=posting.purchase_order_line_id,
         user_id=actor.user_id,
         witness_user_id=posting.witness_user_id,
     )

@@ -49,6 +49,29 @@ class MovementKind(enum.StrEnum):
     COUNT = "count"
 
 
+class ReasonCode(enum.StrEnum):
+    """Why stock was adjusted or wasted (the ledger's reason_code)."""
+
+    DAMAGED = "damaged"
+    CONTAMINATED = "contaminated"
+    EXPIRED = "expired"
+    RECALLED = "recalled"
+    PARTIAL_DOSE_DISCARDED = "partial_dose_discarded"
+    LOST = "lost"
+    FOUND = "found"
+    DATA_ENTRY_ERROR = "data_entry_error"
+    RETURNED_TO_SUPPLIER = "returned_to_supplier"
+    OTHER = "other"  # the note says what
+
+
+class PurchaseOrderStatus(enum.StrEnum):
+    DRAFT = "draft"
+    ORDERED = "ordered"
+    PARTLY_RECEIVED = "partly_received"
+    RECEIVED = "received"
+    CLOSED = "closed"  # done: fully received, closed short, or a draft called off
+
+
 class Item(Timestamped, Base):
     __tablename__ = "inventory_items"
     __row_scope__ = RowScope.STAFF
@@ -72,6 +95,8 @@ class Item(Timestamped, Base):
         str_enum(ControlledSchedule)
     )
     active: Mapped[bool] = mapped_column(default=True)
+    # Where it is usually ordered from (suggestReorder groups its proposals by this).
+    preferred_supplier_id: Mapped[int | None] = mapped_column(ForeignKey("suppliers.id"))
 
 
 class StockLocation(Timestamped, Base):
@@ -112,6 +137,39 @@ class Supplier(Timestamped, Base):
     account_number: Mapped[str | None] = mapped_column(String(64), info=LINE)
 
 
+class PurchaseOrder(Timestamped, Base):
+    __tablename__ = "purchase_orders"
+    __row_scope__ = RowScope.STAFF
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"), index=True)
+    status: Mapped[PurchaseOrderStatus] = mapped_column(str_enum(PurchaseOrderStatus))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    ordered_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    note: Mapped[str | None] = mapped_column(String(400), info=LINE)
+
+
+class PurchaseOrderLine(Base):
+    __tablename__ = "purchase_order_lines"
+    __row_scope__ = RowScope.STAFF
+    __table_args__ = (
+        CheckConstraint("quantity_ordered > 0", name="quantity_ordered_positive"),
+        CheckConstraint(
+            "quantity_received >= 0 AND quantity_received <= quantity_ordered",
+            name="received_within_ordered",
+        ),
+        CheckConstraint("unit_cost_cents >= 0", name="unit_cost_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    purchase_order_id: Mapped[int] = mapped_column(ForeignKey("purchase_orders.id"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("inventory_items.id"), index=True)
+    quantity_ordered: Mapped[int]
+    quantity_received: Mapped[int] = mapped_column(default=0)
+    unit_cost_cents: Mapped[int]
+
+
 class StockMovement(Base):
     """One movement of stock: the ledger is append-only, so it has no updated_at.
 
@@ -138,6 +196,9 @@ class StockMovement(Base):
     note: Mapped[str | None] = mapped_column(String(400), info=LINE)
     appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id"), index=True)
     supplier_id: Mapped[int | None] = mapped_column(ForeignKey("suppliers.id"))
+    purchase_order_line_id: Mapped[int | None] = mapped_column(
+        ForeignKey("purchase_order_lines.id"), index=True
+    )
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     witness_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

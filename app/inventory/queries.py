@@ -25,6 +25,8 @@ from app.inventory.models import (
 )
 from app.scheduling.models import Appointment
 
+MAX_LISTED = 500  # expiring lots, alerts: what one answer lists at most
+
 
 def unexpired(today: date) -> Any:
     return or_(Lot.expiry_date.is_(None), Lot.expiry_date >= today)
@@ -162,6 +164,7 @@ async def expiring_lots(
             *([] if include_expired else [Lot.expiry_date >= today]),
         )
         .order_by(Lot.expiry_date, StockBalance.id)
+        .limit(MAX_LISTED)
     )
     rows = (await session.execute(query)).all()
     return [Level(b.item_id, b.stock_location_id, b.lot_id, b.quantity, e) for b, e in rows]
@@ -214,4 +217,4 @@ async def current_alerts(
         )
         for level in await expiring_lots(session, today, within_days)
     ]
-    return [*await low_stock(session, today), *expiring]
+    return [*await low_stock(session, today), *expiring][:MAX_LISTED]

@@ -8,7 +8,6 @@ witness (app/inventory/witness.py). Each batch raises `StockMoved` per stock loc
 
 from __future__ import annotations
 
-import enum
 from collections import defaultdict
 from datetime import date, datetime
 
@@ -19,7 +18,7 @@ from app.authz import Actor
 from app.db import get_or_not_found
 from app.errors import DomainError, NotFound
 from app.events import raise_event, settings_of
-from app.inventory import ledger
+from app.inventory import ledger, purchasing
 from app.inventory.errors import InventoryErrorCode
 from app.inventory.events import StockMoved
 from app.inventory.ledger import Held, Posting
@@ -28,27 +27,13 @@ from app.inventory.models import (
     Item,
     Lot,
     MovementKind,
+    ReasonCode,
     StockLocation,
     StockMovement,
     Supplier,
 )
 from app.inventory.witness import Witnesses
 from app.scheduling.models import Appointment
-
-
-class ReasonCode(enum.StrEnum):
-    """Why stock was adjusted or wasted (the ledger's reason_code)."""
-
-    DAMAGED = "damaged"
-    CONTAMINATED = "contaminated"
-    EXPIRED = "expired"
-    RECALLED = "recalled"
-    PARTIAL_DOSE_DISCARDED = "partial_dose_discarded"
-    LOST = "lost"
-    FOUND = "found"
-    DATA_ENTRY_ERROR = "data_entry_error"
-    RETURNED_TO_SUPPLIER = "returned_to_supplier"
-    OTHER = "other"  # the note says what
 
 
 def today(session: AsyncSession) -> date:
@@ -130,9 +115,12 @@ async def receive_stock(
     expiry_date: date | None = None,
     unit_cost_cents: int | None = None,
     supplier_id: int | None = None,
+    purchase_order_line_id: int | None = None,
     witness_token: str | None = None,
     note: str | None = None,
 ) -> list[StockMovement]:
+    """Stock arriving, ad hoc or against a purchase order's line (its supplier and cost are the
+    defaults then)."""
     item = await _movable(session, item_id, stock_location_id, quantity, "stock_location_id")
     if not item.active:
         raise DomainError(InventoryErrorCode.ITEM_INACTIVE, "The item is not in use.", ["item_id"])
@@ -154,6 +142,10 @@ async def receive_stock(
             "The unit cost is negative.",
             ["unit_cost_cents"],
         )
+    if purchase_order_line_id is not None:
+        line = await purchasing.receive_on_line(session, purchase_order_line_id, item.id, quantity)
+        supplier_id = supplier_id or line.supplier_id
+        cost = line.unit_cost_cents if unit_cost_cents is None else cost
     witness_id = await _witness(session, actor, item, witnesses, witness_token)
     lot = await ledger.lot_for(session, item.id, number, expiry_date if number else None)
     posting = Posting(
@@ -164,6 +156,7 @@ async def receive_stock(
         quantity=quantity,
         unit_cost_cents=cost,
         supplier_id=supplier_id,
+        purchase_order_line_id=purchase_order_line_id,
         witness_user_id=witness_id,
         note=_note(note),
     )

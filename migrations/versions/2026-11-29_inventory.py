@@ -1,5 +1,6 @@
-"""Inventory: items, stock locations, lots, suppliers, the stock ledger (stock_movements) and
-its running balances (stock_balances, CHECK quantity >= 0); the inventory permissions.
+"""Inventory: items, stock locations, lots, suppliers, purchase orders, the stock ledger
+(stock_movements) and its running balances (stock_balances, CHECK quantity >= 0); the inventory
+permissions.
 
 Revision ID: 8c4e1a7f3b26
 Revises: 5d8f2b6e0a13
@@ -33,6 +34,18 @@ GRANTS = [
 
 
 def upgrade() -> None:
+    op.create_table(
+        "suppliers",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("phone", sa.String(length=32), nullable=True),
+        sa.Column("email", sa.String(length=200), nullable=True),
+        sa.Column("account_number", sa.String(length=64), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_suppliers")),
+        sa.UniqueConstraint("name", name=op.f("uq_suppliers_name")),
+    )
     op.create_table(
         "inventory_items",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -73,6 +86,7 @@ def upgrade() -> None:
             nullable=True,
         ),
         sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("preferred_supplier_id", sa.Integer(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
@@ -84,6 +98,11 @@ def upgrade() -> None:
         sa.CheckConstraint(
             "unit_cost_cents >= 0", name=op.f("ck_inventory_items_unit_cost_not_negative")
         ),
+        sa.ForeignKeyConstraint(
+            ["preferred_supplier_id"],
+            ["suppliers.id"],
+            name=op.f("fk_inventory_items_preferred_supplier_id_suppliers"),
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_inventory_items")),
         sa.UniqueConstraint("sku", name=op.f("uq_inventory_items_sku")),
     )
@@ -91,17 +110,43 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_inventory_items_name"), ["name"], unique=False)
 
     op.create_table(
-        "suppliers",
+        "purchase_orders",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("name", sa.String(length=200), nullable=False),
-        sa.Column("phone", sa.String(length=32), nullable=True),
-        sa.Column("email", sa.String(length=200), nullable=True),
-        sa.Column("account_number", sa.String(length=64), nullable=True),
+        sa.Column("supplier_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "draft",
+                "ordered",
+                "partly_received",
+                "received",
+                "closed",
+                name="purchaseorderstatus",
+                native_enum=False,
+                create_constraint=True,
+                length=32,
+            ),
+            nullable=False,
+        ),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("ordered_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("note", sa.String(length=400), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_suppliers")),
-        sa.UniqueConstraint("name", name=op.f("uq_suppliers_name")),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"], ["users.id"], name=op.f("fk_purchase_orders_created_by_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["supplier_id"], ["suppliers.id"], name=op.f("fk_purchase_orders_supplier_id_suppliers")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_purchase_orders")),
     )
+    with op.batch_alter_table("purchase_orders", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_purchase_orders_supplier_id"), ["supplier_id"], unique=False
+        )
+
     op.create_table(
         "stock_locations",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -121,6 +166,46 @@ def upgrade() -> None:
     with op.batch_alter_table("stock_locations", schema=None) as batch_op:
         batch_op.create_index(
             batch_op.f("ix_stock_locations_location_id"), ["location_id"], unique=False
+        )
+
+    op.create_table(
+        "purchase_order_lines",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("purchase_order_id", sa.Integer(), nullable=False),
+        sa.Column("item_id", sa.Integer(), nullable=False),
+        sa.Column("quantity_ordered", sa.Integer(), nullable=False),
+        sa.Column("quantity_received", sa.Integer(), nullable=False),
+        sa.Column("unit_cost_cents", sa.Integer(), nullable=False),
+        sa.CheckConstraint(
+            "quantity_ordered > 0", name=op.f("ck_purchase_order_lines_quantity_ordered_positive")
+        ),
+        sa.CheckConstraint(
+            "quantity_received >= 0 AND quantity_received <= quantity_ordered",
+            name=op.f("ck_purchase_order_lines_received_within_ordered"),
+        ),
+        sa.CheckConstraint(
+            "unit_cost_cents >= 0", name=op.f("ck_purchase_order_lines_unit_cost_not_negative")
+        ),
+        sa.ForeignKeyConstraint(
+            ["item_id"],
+            ["inventory_items.id"],
+            name=op.f("fk_purchase_order_lines_item_id_inventory_items"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["purchase_order_id"],
+            ["purchase_orders.id"],
+            name=op.f("fk_purchase_order_lines_purchase_order_id_purchase_orders"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_purchase_order_lines")),
+    )
+    with op.batch_alter_table("purchase_order_lines", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_purchase_order_lines_item_id"), ["item_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_purchase_order_lines_purchase_order_id"),
+            ["purchase_order_id"],
+            unique=False,
         )
 
     op.create_table(
@@ -207,6 +292,7 @@ def upgrade() -> None:
         sa.Column("note", sa.String(length=400), nullable=True),
         sa.Column("appointment_id", sa.Integer(), nullable=True),
         sa.Column("supplier_id", sa.Integer(), nullable=True),
+        sa.Column("purchase_order_line_id", sa.Integer(), nullable=True),
         sa.Column("user_id", sa.Integer(), nullable=True),
         sa.Column("witness_user_id", sa.Integer(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
@@ -226,6 +312,11 @@ def upgrade() -> None:
         ),
         sa.ForeignKeyConstraint(
             ["lot_id"], ["stock_lots.id"], name=op.f("fk_stock_movements_lot_id_stock_lots")
+        ),
+        sa.ForeignKeyConstraint(
+            ["purchase_order_line_id"],
+            ["purchase_order_lines.id"],
+            name=op.f("fk_stock_movements_purchase_order_line_id_purchase_order_lines"),
         ),
         sa.ForeignKeyConstraint(
             ["stock_location_id"],
@@ -256,6 +347,11 @@ def upgrade() -> None:
         )
         batch_op.create_index(batch_op.f("ix_stock_movements_lot_id"), ["lot_id"], unique=False)
         batch_op.create_index(
+            batch_op.f("ix_stock_movements_purchase_order_line_id"),
+            ["purchase_order_line_id"],
+            unique=False,
+        )
+        batch_op.create_index(
             batch_op.f("ix_stock_movements_stock_location_id"), ["stock_location_id"], unique=False
         )
 
@@ -265,6 +361,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("stock_movements", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_stock_movements_stock_location_id"))
+        batch_op.drop_index(batch_op.f("ix_stock_movements_purchase_order_line_id"))
         batch_op.drop_index(batch_op.f("ix_stock_movements_lot_id"))
         batch_op.drop_index("ix_stock_movements_item_id_created_at")
         batch_op.drop_index(batch_op.f("ix_stock_movements_created_at"))
@@ -281,12 +378,21 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_stock_lots_item_id"))
 
     op.drop_table("stock_lots")
+    with op.batch_alter_table("purchase_order_lines", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_purchase_order_lines_purchase_order_id"))
+        batch_op.drop_index(batch_op.f("ix_purchase_order_lines_item_id"))
+
+    op.drop_table("purchase_order_lines")
     with op.batch_alter_table("stock_locations", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_stock_locations_location_id"))
 
     op.drop_table("stock_locations")
-    op.drop_table("suppliers")
+    with op.batch_alter_table("purchase_orders", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_purchase_orders_supplier_id"))
+
+    op.drop_table("purchase_orders")
     with op.batch_alter_table("inventory_items", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_inventory_items_name"))
 
     op.drop_table("inventory_items")
+    op.drop_table("suppliers")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from app.inventory import models
 from app.inventory.events import AlertKind as DomainAlertKind
-from app.inventory.stock import ReasonCode as DomainReasonCode
+from app.inventory.models import ReasonCode as DomainReasonCode
 from schema.enums import described_enum
 
 ItemCategory = described_enum(

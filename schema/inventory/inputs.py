@@ -36,6 +36,9 @@ class CreateItemInput:
     controlled_schedule: ControlledSchedule | None = strawberry.field(  # type: ignore[valid-type]
         default=None, description="DEA schedule, if a controlled substance."
     )
+    preferred_supplier_id: relay.GlobalID | None = strawberry.field(
+        default=None, description="Where it is usually ordered from."
+    )
 
 
 @strawberry.input(description="Changes to an item: fields left out keep their value.")
@@ -55,6 +58,9 @@ class UpdateItemInput:
         default=strawberry.UNSET, description="HCPCS/CPT code."
     )
     active: bool | None = strawberry.field(default=strawberry.UNSET, description="Still stocked?")
+    preferred_supplier_id: relay.GlobalID | None = strawberry.field(
+        default=strawberry.UNSET, description="Where it is usually ordered from."
+    )
 
 
 @strawberry.input(description="A new stock location.")
@@ -86,7 +92,12 @@ class ReceiveStockInput:
         default=None, description="What one unit cost (default: the item's unit cost)."
     )
     supplier_id: relay.GlobalID | None = strawberry.field(
-        default=None, description="Who supplied it."
+        default=None, description="Who supplied it (default: the purchase order's supplier)."
+    )
+    purchase_order_line_id: relay.GlobalID | None = strawberry.field(
+        default=None,
+        description="The purchase order line it arrives against (the order must be ORDERED or "
+        "PARTLY_RECEIVED; its unit cost is the default).",
     )
     witness_token: str | None = strawberry.field(default=None, description=WITNESS)
     note: str | None = strawberry.field(default=None, description="A remark, one line.")

@@ -83,24 +83,29 @@ class InventoryMutations:
         info: Info[Context, Any],
         input: Annotated[inputs.CreateItemInput, strawberry.argument(description="The item.")],
     ) -> ItemPayload:
-        fields = catalog.ItemFields(
-            name=input.name,
-            unit=input.unit,
-            ndc=input.ndc,
-            reorder_point=input.reorder_point,
-            par_level=input.par_level,
-            unit_cost_cents=input.unit_cost_cents,
-            billing_code=input.billing_code,
-            controlled_schedule=input.controlled_schedule,  # type: ignore[arg-type]
-        )
+        def fields() -> catalog.ItemFields:
+            return catalog.ItemFields(
+                name=input.name,
+                unit=input.unit,
+                ndc=input.ndc,
+                reorder_point=input.reorder_point,
+                par_level=input.par_level,
+                unit_cost_cents=input.unit_cost_cents,
+                billing_code=input.billing_code,
+                controlled_schedule=input.controlled_schedule,  # type: ignore[arg-type]
+                preferred_supplier_id=_opt(
+                    input.preferred_supplier_id, "Supplier", "preferredSupplierId"
+                ),
+            )
+
         row, errors = await run_mutation(
             info,
             lambda s, a: catalog.create_item(
                 s,
                 a,
                 sku=input.sku,
-                category=input.category,
-                fields=fields,  # type: ignore[arg-type]
+                category=input.category,  # type: ignore[arg-type]
+                fields=fields(),
             ),
         )
         return ItemPayload(item=ItemNode.from_model(row) if row else None, user_errors=errors)
@@ -111,19 +116,27 @@ class InventoryMutations:
         info: Info[Context, Any],
         input: Annotated[inputs.UpdateItemInput, strawberry.argument(description="Changes.")],
     ) -> ItemPayload:
-        fields = catalog.ItemFields(
-            name=_set(input.name),
-            unit=_set(input.unit),
-            ndc=_set(input.ndc, nullable=True),
-            reorder_point=_set(input.reorder_point),
-            par_level=_set(input.par_level),
-            unit_cost_cents=_set(input.unit_cost_cents),
-            billing_code=_set(input.billing_code, nullable=True),
-            active=_set(input.active),
-        )
+        def fields() -> catalog.ItemFields:
+            supplier = input.preferred_supplier_id
+            return catalog.ItemFields(
+                name=_set(input.name),
+                unit=_set(input.unit),
+                ndc=_set(input.ndc, nullable=True),
+                reorder_point=_set(input.reorder_point),
+                par_level=_set(input.par_level),
+                unit_cost_cents=_set(input.unit_cost_cents),
+                billing_code=_set(input.billing_code, nullable=True),
+                active=_set(input.active),
+                preferred_supplier_id=(
+                    _set(supplier, nullable=True)
+                    if supplier is strawberry.UNSET or supplier is None
+                    else pk(supplier, "Supplier", "preferredSupplierId")
+                ),
+            )
+
         row, errors = await run_mutation(
             info,
-            lambda s, a: catalog.update_item(s, a, pk(input.item_id, "Item", "itemId"), fields),
+            lambda s, a: catalog.update_item(s, a, pk(input.item_id, "Item", "itemId"), fields()),
         )
         return ItemPayload(item=ItemNode.from_model(row) if row else None, user_errors=errors)
 
@@ -185,6 +198,9 @@ class InventoryMutations:
                 expiry_date=input.expiry_date,
                 unit_cost_cents=input.unit_cost_cents,
                 supplier_id=_opt(input.supplier_id, "Supplier", "supplierId"),
+                purchase_order_line_id=_opt(
+                    input.purchase_order_line_id, "PurchaseOrderLine", "purchaseOrderLineId"
+                ),
                 witness_token=input.witness_token,
                 note=input.note,
             ),

@@ -201,7 +201,7 @@ class InventoryQueries:
     @strawberry.field(
         extensions=can("stock_level", "read"),
         description="Stock of lots expiring from today through `withinDays` ahead (0 to "
-        f"{MAX_EXPIRY_DAYS}), soonest first.",
+        f"{MAX_EXPIRY_DAYS}), soonest first; at most 500.",
     )
     async def expiring_lots(
         self,
@@ -222,7 +222,7 @@ class InventoryQueries:
     @strawberry.field(
         extensions=can("inventory", "read"),
         description="What needs attention now: items at or below their reorder point, then lots "
-        "with stock expiring within the practice's alert window.",
+        "with stock expiring within the practice's alert window; at most 500.",
     )
     async def inventory_alerts(self, info: Info[Context, Any]) -> list[InventoryAlert]:
         settings = info.context.runtime.settings

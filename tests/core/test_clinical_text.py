@@ -89,6 +89,7 @@ NOT_CLINICAL = {
     "Permission": {"resource", "action"},
     # the code's title in the CMS code set, never typed: billers read the codes it names
     "Problem": {"icd10Code", "description"},
+    "PurchaseOrder": {"note"},
     "Provider": {"npi", "specialty", "name", "calendarFeedPath"},
     "Role": {"name", "description", "inherits"},
     "Room": {"name", "roomType"},
