@@ -22,6 +22,7 @@ from schema.extensions import (
     deadline,
     log_errors,
 )
+from schema.inventory.counts import StockCountMutations, StockCountQueries
 from schema.inventory.mutations import InventoryMutations
 from schema.inventory.purchasing import PurchasingMutations, PurchasingQueries
 from schema.inventory.queries import InventoryQueries
@@ -62,6 +63,7 @@ class Query(
     AccessQueries,
     InventoryQueries,
     PurchasingQueries,
+    StockCountQueries,
 ):
     pass
 
@@ -80,6 +82,7 @@ class Mutation(
     AccessMutations,
     InventoryMutations,
     PurchasingMutations,
+    StockCountMutations,
 ):
     pass
 

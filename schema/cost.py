@@ -81,6 +81,8 @@ PLAIN_LISTS: dict[tuple[str, str], float] = {
     ("ReorderGroup", "suggestions"): 100,
     ("PurchaseOrder", "lines"): 50,
     ("StockMovementsPayload", "movements"): 20,
+    ("Query", "stockCounts"): 50,
+    ("StockCount", "lines"): 200,
 }
 USER_ERRORS = 10  # any payload's userErrors
 

@@ -302,6 +302,10 @@ CODE_DESCRIPTIONS: dict[enum.StrEnum, str] = {
         "how many); receive the surplus ad hoc."
     ),
     InventoryErrorCode.WRONG_ITEM: "receiveStock: the purchase order line is for another item.",
+    InventoryErrorCode.COUNT_IN_PROGRESS: (
+        "startStockCount: the stock location has an unfinished count; finish that one first."
+    ),
+    InventoryErrorCode.COUNT_FINISHED: "The stock count is finished: it changes no more.",
 }
 
 ErrorCode = described_enum(

@@ -22,3 +22,5 @@ class InventoryErrorCode(enum.StrEnum):
     PURCHASE_ORDER_STATE = "PURCHASE_ORDER_STATE"  # the order's status does not allow this step
     OVER_RECEIPT = "OVER_RECEIPT"  # more than the line has still to come
     WRONG_ITEM = "WRONG_ITEM"  # the purchase order line is for another item
+    COUNT_IN_PROGRESS = "COUNT_IN_PROGRESS"  # the stock location has an unfinished count
+    COUNT_FINISHED = "COUNT_FINISHED"  # the count is finished: it changes no more

@@ -170,6 +170,37 @@ class PurchaseOrderLine(Base):
     unit_cost_cents: Mapped[int]
 
 
+class StockCount(Timestamped, Base):
+    """A stock take of one stock location: lines snapshot what the ledger expected at the start;
+    finishing posts each counted line's variance as a COUNT row."""
+
+    __tablename__ = "stock_counts"
+    __row_scope__ = RowScope.STAFF
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    stock_location_id: Mapped[int] = mapped_column(ForeignKey("stock_locations.id"), index=True)
+    started_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    finished_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    finished_at: Mapped[datetime | None]
+
+
+class StockCountLine(Base):
+    __tablename__ = "stock_count_lines"
+    __row_scope__ = RowScope.STAFF
+    __table_args__ = (
+        UniqueConstraint("stock_count_id", "lot_id"),
+        CheckConstraint("counted IS NULL OR counted >= 0", name="counted_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    stock_count_id: Mapped[int] = mapped_column(ForeignKey("stock_counts.id"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("inventory_items.id"))
+    lot_id: Mapped[int] = mapped_column(ForeignKey("stock_lots.id"))
+    expected: Mapped[int]  # on hand when the count started
+    counted: Mapped[int | None]  # null: not counted (left as it is)
+    variance: Mapped[int | None]  # posted at finish: counted less on hand then
+
+
 class StockMovement(Base):
     """One movement of stock: the ledger is append-only, so it has no updated_at.
 

@@ -74,26 +74,26 @@ def _note(note: str | None) -> str | None:
     return (note or "").strip() or None
 
 
-async def _write(
+async def write_batch(
     session: AsyncSession,
     actor: Actor,
     postings: list[Posting],
     patient_id: int | None = None,
 ) -> list[StockMovement]:
-    """Post a batch and announce it, one StockMoved per stock location."""
+    """Post a batch and announce it, one StockMoved per item and stock location."""
     batch = ledger.new_batch()
     rows = [await ledger.post(session, actor, batch, p, patient_id) for p in postings]
-    by_location: dict[int, list[Posting]] = defaultdict(list)
+    by_place: dict[tuple[int, int], list[Posting]] = defaultdict(list)
     for posting in postings:
-        by_location[posting.stock_location_id].append(posting)
-    for location_id, moved in by_location.items():
+        by_place[(posting.item_id, posting.stock_location_id)].append(posting)
+    for (item_id, location_id), moved in by_place.items():
         raise_event(
             session,
             actor,
             StockMoved(
                 batch_id=batch,
                 kind=moved[0].kind,
-                item_id=moved[0].item_id,
+                item_id=item_id,
                 stock_location_id=location_id,
                 quantity=sum(p.quantity for p in moved),
                 lot_ids=tuple(p.lot_id for p in moved),
@@ -160,7 +160,7 @@ async def receive_stock(
         witness_user_id=witness_id,
         note=_note(note),
     )
-    return await _write(session, actor, [posting])
+    return await write_batch(session, actor, [posting])
 
 
 def _fefo(held: list[Held], today: date) -> list[Held]:
@@ -238,7 +238,7 @@ async def consume_stock(
         )
         for h, take in _allocate(candidates, quantity, item)
     ]
-    return await _write(session, actor, postings, patient_id)
+    return await write_batch(session, actor, postings, patient_id)
 
 
 def _reason(reason_code: ReasonCode, note: str | None) -> str | None:
@@ -289,7 +289,7 @@ async def adjust_stock(
         witness_user_id=witness_id,
         note=note,
     )
-    return await _write(session, actor, [posting])
+    return await write_batch(session, actor, [posting])
 
 
 async def get_lot(session: AsyncSession, item_id: int, lot_id: int) -> None:
@@ -332,7 +332,7 @@ async def waste_stock(
         witness_user_id=witness_id,
         note=note,
     )
-    return await _write(session, actor, [posting])
+    return await write_batch(session, actor, [posting])
 
 
 async def transfer_stock(
@@ -387,4 +387,4 @@ async def transfer_stock(
                     note=_note(note),
                 )
             )
-    return await _write(session, actor, postings)
+    return await write_batch(session, actor, postings)

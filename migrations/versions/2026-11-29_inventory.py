@@ -1,6 +1,6 @@
-"""Inventory: items, stock locations, lots, suppliers, purchase orders, the stock ledger
-(stock_movements) and its running balances (stock_balances, CHECK quantity >= 0); the inventory
-permissions.
+"""Inventory: items, stock locations, lots, suppliers, purchase orders, stock counts, the stock
+ledger (stock_movements) and its running balances (stock_balances, CHECK quantity >= 0); the
+inventory permissions.
 
 Revision ID: 8c4e1a7f3b26
 Revises: 5d8f2b6e0a13
@@ -209,6 +209,33 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "stock_counts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("stock_location_id", sa.Integer(), nullable=False),
+        sa.Column("started_by_id", sa.Integer(), nullable=True),
+        sa.Column("finished_by_id", sa.Integer(), nullable=True),
+        sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["finished_by_id"], ["users.id"], name=op.f("fk_stock_counts_finished_by_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["started_by_id"], ["users.id"], name=op.f("fk_stock_counts_started_by_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["stock_location_id"],
+            ["stock_locations.id"],
+            name=op.f("fk_stock_counts_stock_location_id_stock_locations"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_stock_counts")),
+    )
+    with op.batch_alter_table("stock_counts", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_stock_counts_stock_location_id"), ["stock_location_id"], unique=False
+        )
+
+    op.create_table(
         "stock_lots",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("item_id", sa.Integer(), nullable=False),
@@ -259,6 +286,42 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_stock_balances_lot_id"), ["lot_id"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_stock_balances_stock_location_id"), ["stock_location_id"], unique=False
+        )
+
+    op.create_table(
+        "stock_count_lines",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("stock_count_id", sa.Integer(), nullable=False),
+        sa.Column("item_id", sa.Integer(), nullable=False),
+        sa.Column("lot_id", sa.Integer(), nullable=False),
+        sa.Column("expected", sa.Integer(), nullable=False),
+        sa.Column("counted", sa.Integer(), nullable=True),
+        sa.Column("variance", sa.Integer(), nullable=True),
+        sa.CheckConstraint(
+            "counted IS NULL OR counted >= 0",
+            name=op.f("ck_stock_count_lines_counted_not_negative"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["item_id"],
+            ["inventory_items.id"],
+            name=op.f("fk_stock_count_lines_item_id_inventory_items"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["lot_id"], ["stock_lots.id"], name=op.f("fk_stock_count_lines_lot_id_stock_lots")
+        ),
+        sa.ForeignKeyConstraint(
+            ["stock_count_id"],
+            ["stock_counts.id"],
+            name=op.f("fk_stock_count_lines_stock_count_id_stock_counts"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_stock_count_lines")),
+        sa.UniqueConstraint(
+            "stock_count_id", "lot_id", name=op.f("uq_stock_count_lines_stock_count_id_lot_id")
+        ),
+    )
+    with op.batch_alter_table("stock_count_lines", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_stock_count_lines_stock_count_id"), ["stock_count_id"], unique=False
         )
 
     op.create_table(
@@ -369,6 +432,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_stock_movements_appointment_id"))
 
     op.drop_table("stock_movements")
+    with op.batch_alter_table("stock_count_lines", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_stock_count_lines_stock_count_id"))
+
+    op.drop_table("stock_count_lines")
     with op.batch_alter_table("stock_balances", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_stock_balances_stock_location_id"))
         batch_op.drop_index(batch_op.f("ix_stock_balances_lot_id"))
@@ -378,6 +445,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_stock_lots_item_id"))
 
     op.drop_table("stock_lots")
+    with op.batch_alter_table("stock_counts", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_stock_counts_stock_location_id"))
+
+    op.drop_table("stock_counts")
     with op.batch_alter_table("purchase_order_lines", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_purchase_order_lines_purchase_order_id"))
         batch_op.drop_index(batch_op.f("ix_purchase_order_lines_item_id"))

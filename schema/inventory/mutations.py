@@ -30,7 +30,7 @@ def _opt(global_id: relay.GlobalID | None, type_name: str, field: str) -> int | 
     return None if global_id is None else pk(global_id, type_name, field)
 
 
-def _witnesses(info: Info[Context, Any]) -> Witnesses:
+def witnesses_of(info: Info[Context, Any]) -> Witnesses:
     runtime = info.context.runtime
     return Witnesses(runtime.authenticator, runtime.authorizer)
 
@@ -190,7 +190,7 @@ class InventoryMutations:
             lambda s, a: stock.receive_stock(
                 s,
                 a,
-                _witnesses(info),
+                witnesses_of(info),
                 item_id=pk(input.item_id, "Item", "itemId"),
                 stock_location_id=pk(input.stock_location_id, "StockLocation", "stockLocationId"),
                 quantity=input.quantity,
@@ -223,7 +223,7 @@ class InventoryMutations:
             lambda s, a: stock.consume_stock(
                 s,
                 a,
-                _witnesses(info),
+                witnesses_of(info),
                 item_id=pk(input.item_id, "Item", "itemId"),
                 stock_location_id=pk(input.stock_location_id, "StockLocation", "stockLocationId"),
                 quantity=input.quantity,
@@ -246,7 +246,7 @@ class InventoryMutations:
             lambda s, a: stock.adjust_stock(
                 s,
                 a,
-                _witnesses(info),
+                witnesses_of(info),
                 item_id=pk(input.item_id, "Item", "itemId"),
                 stock_location_id=pk(input.stock_location_id, "StockLocation", "stockLocationId"),
                 lot_id=pk(input.lot_id, "Lot", "lotId"),
@@ -270,7 +270,7 @@ class InventoryMutations:
             lambda s, a: stock.waste_stock(
                 s,
                 a,
-                _witnesses(info),
+                witnesses_of(info),
                 item_id=pk(input.item_id, "Item", "itemId"),
                 stock_location_id=pk(input.stock_location_id, "StockLocation", "stockLocationId"),
                 lot_id=pk(input.lot_id, "Lot", "lotId"),
@@ -297,7 +297,7 @@ class InventoryMutations:
             lambda s, a: stock.transfer_stock(
                 s,
                 a,
-                _witnesses(info),
+                witnesses_of(info),
                 item_id=pk(input.item_id, "Item", "itemId"),
                 from_stock_location_id=pk(
                     input.from_stock_location_id, "StockLocation", "fromStockLocationId"
