@@ -83,6 +83,7 @@ PLAIN_LISTS: dict[tuple[str, str], float] = {
     ("StockMovementsPayload", "movements"): 20,
     ("Query", "stockCounts"): 50,
     ("StockCount", "lines"): 200,
+    ("InventoryValuation", "items"): 1000,
 }
 USER_ERRORS = 10  # any payload's userErrors
 

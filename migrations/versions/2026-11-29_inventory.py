@@ -30,6 +30,8 @@ GRANTS = [
     ("clinician", "stock_level", "read"),
     ("front_desk", "stock_level", "read"),
     ("compliance_officer", "controlled_substance_log", "read"),
+    ("inventory_manager", "inventory_valuation", "read"),
+    ("biller", "inventory_valuation", "read"),
 ]
 
 

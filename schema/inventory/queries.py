@@ -3,7 +3,7 @@ controlled-substance log."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 import strawberry
@@ -11,7 +11,7 @@ from sqlalchemy import select
 from strawberry import relay
 from strawberry.types import Info
 
-from app.inventory import models, queries
+from app.inventory import models, queries, valuation
 from app.scheduling.availability import aware
 from schema.context import Context
 from schema.errors import query_errors
@@ -24,6 +24,7 @@ from schema.inventory.types import (
     StockLocationNode,
     StockMovementNode,
     SupplierNode,
+    item_of,
 )
 from schema.pagination import Connection, First, connection, page
 from schema.permissions import can
@@ -71,6 +72,26 @@ def _movement_filter(where: StockMovementFilter | None, controlled: bool) -> que
         ends=aware(where.to, "to") if where.to else None,
         controlled_only=controlled,
     )
+
+
+@strawberry.type(description="One item's stock and its FIFO value.")
+class ItemValuation:
+    on_hand: int = strawberry.field(description="Units on hand (expired ones too).")
+    value_cents: int = strawberry.field(
+        description="Their cost, first in first out: the latest inflows at their unit cost."
+    )
+    item_id: strawberry.Private[int]
+
+    @strawberry.field(description="The item.")
+    async def item(self, info: Info[Context, Any]) -> ItemNode:
+        return await item_of(info, self.item_id)
+
+
+@strawberry.type(description="What the stock on hand was worth at an instant.")
+class InventoryValuation:
+    as_of: datetime = strawberry.field(description="The instant.")
+    total_cents: int = strawberry.field(description="All items together, in US cents.")
+    items: list[ItemValuation] = strawberry.field(description="Items with stock, by id.")
 
 
 @strawberry.type
@@ -231,6 +252,35 @@ class InventoryQueries:
                 session, _today(info), settings.inventory_expiry_alert_days
             )
         return [InventoryAlert.of(a) for a in alerts]
+
+    @strawberry.field(
+        extensions=can("inventory_valuation", "read"),
+        description="What stock on hand was worth at an instant (default: now), first in first "
+        "out, from the ledger up to then. Inventory managers and billers.",
+    )
+    async def inventory_valuation(
+        self,
+        info: Info[Context, Any],
+        as_of: Annotated[
+            datetime | None, strawberry.argument(description="The instant, with its offset.")
+        ] = None,
+    ) -> InventoryValuation:
+        return await _valuation(info, as_of)
+
+
+async def _valuation(info: Info[Context, Any], as_of: datetime | None) -> InventoryValuation:
+    with query_errors():
+        instant = aware(as_of, "asOf") if as_of else datetime.now(UTC)
+    async with info.context.op.db() as session:
+        values = await valuation.valuation(session, instant)
+    return InventoryValuation(
+        as_of=instant,
+        total_cents=sum(v.value_cents for v in values),
+        items=[
+            ItemValuation(on_hand=v.on_hand, value_cents=v.value_cents, item_id=v.item_id)
+            for v in values
+        ],
+    )
 
 
 async def _movements(
