@@ -100,6 +100,10 @@ class Settings(BaseSettings):
     # (a misused account cannot browse the whole practice); 0 turns break-glass off
     break_glass_daily_limit: int = Field(default=5, ge=0)
 
+    # Inventory: lots with stock expiring within this many days raise an EXPIRING alert (when
+    # received, and in inventoryAlerts), so a practice uses or returns them before they expire
+    inventory_expiry_alert_days: int = Field(default=30, ge=0, le=3650)
+
     # Reminders and the outbox worker (SMTP)
     reminder_lead_hours: int = 24
     smtp_host: str = "127.0.0.1"

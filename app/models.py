@@ -4,6 +4,14 @@ from app.access.models import Role, RoleParent, RolePermission
 from app.audit.models import AuditEvent, AuditEventPatient
 from app.counters import Counter
 from app.db import Base
+from app.inventory.models import (
+    Item,
+    Lot,
+    StockBalance,
+    StockLocation,
+    StockMovement,
+    Supplier,
+)
 from app.outbox.models import OutboxMessage
 from app.patients.models import Allergy, BreakGlassGrant, Coverage, Note, Patient, Problem
 from app.persisted_queries import PersistedQuery
@@ -42,8 +50,10 @@ __all__ = [
     "BreakGlassGrant",
     "Counter",
     "Coverage",
+    "Item",
     "Location",
     "LoginThrottle",
+    "Lot",
     "Note",
     "OutboxMessage",
     "PasswordReset",
@@ -58,6 +68,10 @@ __all__ = [
     "RoleParent",
     "RolePermission",
     "Room",
+    "StockBalance",
+    "StockLocation",
+    "StockMovement",
+    "Supplier",
     "TotpCredential",
     "User",
     "UserRole",

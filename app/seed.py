@@ -17,6 +17,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.authz import STAFF_ROLES, Actor
+from app.inventory.demo import seed_inventory
+from app.inventory.witness import Witnesses
 from app.patients import demographics, notes, records
 from app.patients.models import (
     AllergyCategory,
@@ -25,8 +27,10 @@ from app.patients.models import (
     Sex,
     SubscriberRelationship,
 )
+from app.patients.rules import today
 from app.runtime import Runtime
 from app.scheduling.demo import seed_schedule
+from app.scheduling.models import Location
 from app.transaction import unit_of_work
 from app.users.models import User
 from app.users.service import create_user
@@ -147,6 +151,16 @@ async def seed_demo(runtime: Runtime) -> SeedReport:
     async with unit_of_work(runtime.sessions) as session:
         patient_ids = list((await session.scalars(select(Patient.id).order_by(Patient.id))).all())
         appointments = await seed_schedule(session, actor, patient_ids)
+    async with unit_of_work(runtime.sessions) as session:
+        location_id = await session.scalar(select(Location.id).order_by(Location.id))
+        if location_id is not None:
+            await seed_inventory(
+                session,
+                actor,
+                Witnesses(runtime.authenticator, runtime.authorizer),
+                location_id,
+                today(runtime.settings),
+            )
     return SeedReport(users_created, patients_created, appointments)
 
 

@@ -22,6 +22,11 @@ from schema.extensions import (
     deadline,
     log_errors,
 )
+from schema.inventory.counts import StockCountMutations, StockCountQueries
+from schema.inventory.mutations import InventoryMutations
+from schema.inventory.purchasing import PurchasingMutations, PurchasingQueries
+from schema.inventory.queries import InventoryQueries
+from schema.inventory.subscriptions import InventorySubscriptions
 from schema.nodes import NodeQueries, describe_node_interface
 from schema.patients.break_glass import (
     BreakGlassMutations,
@@ -58,6 +63,9 @@ class Query(
     BreakGlassQueries,
     AccessQueries,
     PortalQueries,
+    InventoryQueries,
+    PurchasingQueries,
+    StockCountQueries,
 ):
     pass
 
@@ -75,6 +83,9 @@ class Mutation(
     SchedulingMutations,
     AccessMutations,
     PortalMutations,
+    InventoryMutations,
+    PurchasingMutations,
+    StockCountMutations,
 ):
     pass
 
@@ -88,7 +99,7 @@ class Mutation(
     "event of a subscription is refused so and the connection closed (4401), as it is when "
     "the user's roles have changed."
 )
-class Subscription(SchedulingSubscriptions, BreakGlassSubscriptions):
+class Subscription(SchedulingSubscriptions, BreakGlassSubscriptions, InventorySubscriptions):
     pass
 
 

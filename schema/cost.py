@@ -71,6 +71,19 @@ PLAIN_LISTS: dict[tuple[str, str], float] = {
     ("SlotSearch", "slots"): 500,  # a search returns at most 500
     ("WaitlistEntry", "offers"): 10,
     ("Role", "permissions"): 60,
+    # inventory (expiringLots, inventoryAlerts and purchaseOrders are capped by their fields)
+    ("Query", "stockLocations"): 50,
+    ("Query", "suppliers"): 50,
+    ("Query", "expiringLots"): 500,
+    ("Query", "inventoryAlerts"): 500,
+    ("Query", "purchaseOrders"): 200,
+    ("Query", "suggestReorder"): 20,
+    ("ReorderGroup", "suggestions"): 100,
+    ("PurchaseOrder", "lines"): 50,
+    ("StockMovementsPayload", "movements"): 20,
+    ("Query", "stockCounts"): 50,
+    ("StockCount", "lines"): 200,
+    ("InventoryValuation", "items"): 1000,
 }
 USER_ERRORS = 10  # any payload's userErrors
 

@@ -65,7 +65,12 @@ NOT_CLINICAL = {
     "AuthPayload": {"accessToken", "refreshToken"},
     "BreakGlassGrantEdge": {"cursor"},
     "Coverage": {"payerName", "payerId", "memberId", "groupNumber", "planName", "subscriberName"},
+    # inventory: the catalog, and the one-line remark of a stock movement (read by inventory
+    # managers and clinicians; its appointment is an id, never the patient's details)
+    "Item": {"sku", "name", "unit", "ndc", "billingCode"},
+    "ItemEdge": {"cursor"},
     "Location": {"name", "timezone", "address", "phone"},
+    "Lot": {"lotNumber"},
     "Me": {"username", "fullName", "roles"},
     "PageInfo": {"startCursor", "endCursor"},
     "Patient": {
@@ -84,11 +89,17 @@ NOT_CLINICAL = {
     "Permission": {"resource", "action"},
     # the code's title in the CMS code set, never typed: billers read the codes it names
     "Problem": {"icd10Code", "description"},
+    "PurchaseOrder": {"note"},
     "Provider": {"npi", "specialty", "name", "calendarFeedPath"},
     "Role": {"name", "description", "inherits"},
     "Room": {"name", "roomType"},
     "ScheduleChange": {"changedFields"},
     "StaffMember": {"username", "fullName"},
+    "StockLevelEdge": {"cursor"},
+    "StockLocation": {"name"},
+    "StockMovement": {"note", "batchId", "movedBy", "witnessedBy"},
+    "StockMovementEdge": {"cursor"},
+    "Supplier": {"name", "phone", "email", "accountNumber"},
     "TotpEnrolment": {"secret", "otpauthUri"},
     "UserError": {"field", "message"},
     "UserRoles": {"username", "roles"},

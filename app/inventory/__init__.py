@@ -1,0 +1,1 @@
+"""Inventory: items, stock locations, lots, suppliers, and the stock ledger with its balances."""
