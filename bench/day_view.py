@@ -8,8 +8,8 @@ raw SQL statements in a bare Starlette route. Both are served over the same HTTP
 (target: at most 4).
 
     python -m bench.day_view
-    python -m bench.day_view --registered   # by its hash: the compiled plan (schema/compiled.py)
-    PRACTICE_COMPILED_OPERATIONS=false python -m bench.day_view --registered   # normal executor
+    python -m bench.day_view --registered    # by its hash: schema/compiled.py's plan
+    PRACTICE_COMPILED_OPERATIONS=false python -m bench.day_view --registered
 """
 
 from __future__ import annotations

@@ -8,8 +8,8 @@ transport), timed in interleaved pairs; the last line is the ratio of medians (t
 1.5).
 
     python -m bench.patient_detail
-    python -m bench.patient_detail --registered   # by its hash: the compiled plan (schema/compiled.py)
-    PRACTICE_COMPILED_OPERATIONS=false python -m bench.patient_detail --registered   # normal executor
+    python -m bench.patient_detail --registered    # by its hash: schema/compiled.py's plan
+    PRACTICE_COMPILED_OPERATIONS=false python -m bench.patient_detail --registered
 """
 
 from __future__ import annotations

@@ -221,3 +221,49 @@ async def test_registered_queries_answer_and_audit_as_the_normal_executor(databa
                     assert all(fast.json()["data"].values()), context
         assert compared == len(OPERATIONS) * len(ROLES)
         assert runs["runs"] > 0
+
+
+def without_request_ids(body):
+    for error in body.get("errors") or []:
+        error.get("extensions", {}).pop("requestId", None)
+    return body
+
+
+async def test_an_unexpected_error_in_a_leaf_is_masked_and_nulled_as_normally(
+    database_url, runs, monkeypatch
+):
+    from schema.patients.types import PatientNode
+
+    settings = make_settings(database_url)
+    plain = make_settings(database_url, compiled_operations=False)
+    async with app_for(settings) as (client, _), app_for(plain) as (normal, _):
+        # given a patient whose given name cannot be read (non-null: the patient is nulled)
+        record = await create_patient_record(client)
+        provider = await client.login("provider")
+
+        def broken(_node):
+            raise RuntimeError("the attribute failed")
+
+        monkeypatch.setattr(
+            PatientNode, "given_name", property(broken, lambda *_: None), raising=False
+        )
+        body = {**by_hash(CHART, {"id": record.patient_id}), "query": CHART}
+        headers = {"Authorization": f"Bearer {provider.token}"}
+        # when
+        fast = await client.http.post("/graphql", json=body, headers=headers)
+        slow = await normal.http.post("/graphql", json=body, headers=headers)
+        # then
+        assert runs["runs"] > 0
+        answer = without_request_ids(fast.json())
+        assert answer == without_request_ids(slow.json())
+        assert answer == {
+            "data": {"patient": None},
+            "errors": [
+                {
+                    "message": "Internal server error.",
+                    "locations": [{"line": 13, "column": 21}],  # in the fragment
+                    "path": ["patient", "givenName"],
+                    "extensions": {"code": "INTERNAL_SERVER_ERROR"},
+                }
+            ],
+        }
