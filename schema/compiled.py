@@ -50,7 +50,7 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.types.field import StrawberryField
 
-from schema.fast_fields import _guarded_attribute
+from schema.fast_fields import guarded_attribute
 from schema.permissions import Policy, decided
 from schema.prepared import PREPARED
 
@@ -188,7 +188,7 @@ def _leaf(
     serialize = leaf.coerce_output_value
     if getattr(graphql_field.resolve, "_is_default", False) and definition.base_resolver is None:
         return Entry(key, LEAF, details, read, serialize, non_null)
-    guard = _guarded_attribute(definition)
+    guard = guarded_attribute(definition)
     if guard is not None and not any(can.break_glass for can in guard.cans):
         return Entry(key, GUARDED, details, read, serialize, non_null, guard.policy)
     origin = _node_origin(type_, definition)
