@@ -165,6 +165,10 @@ class Settings(BaseSettings):
     persisted_queries_max_rows: int = Field(default=5_000, ge=0)
     # Registered documents kept parsed and validated in each process
     persisted_query_cache_size: int = Field(default=1_000, ge=1)
+    # A registered query runs from a plan made once per document (schema/compiled.py), which
+    # answers exactly as the normal executor does; off runs every operation on the normal
+    # executor (to compare the two, or to rule the plan out when chasing a bug).
+    compiled_operations: bool = True
     # Both default to on in development and test, and to off in production.
     introspection: bool = True
     graphiql: bool = True

@@ -4,9 +4,11 @@ wheel the tests use), a migrated demo database on it, interleaved timing, and th
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
 import shutil
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterator
@@ -77,6 +79,25 @@ async def interleaved(
             await run()
             into.append(time.perf_counter() - began)
     return statistics.median(times[0]), statistics.median(times[1])
+
+
+def request_bodies(document: str, variables: dict[str, Any]) -> tuple[dict[str, Any], ...]:
+    """The first and every later request body for `document`: its text, or with `--registered`
+    its SHA-256 (the first sends the text too, which registers it), as a persisted query runs:
+    from its plan (schema/compiled.py) unless PRACTICE_COMPILED_OPERATIONS=false."""
+    if "--registered" not in sys.argv[1:]:
+        return ({"query": document, "variables": variables},) * 2
+    persisted = {"version": 1, "sha256Hash": hashlib.sha256(document.encode()).hexdigest()}
+    by_hash = {"variables": variables, "extensions": {"persistedQuery": persisted}}
+    return {**by_hash, "query": document}, by_hash
+
+
+def mode() -> str:
+    """How the app's requests were sent, for the report line."""
+    if "--registered" not in sys.argv[1:]:
+        return "document text"
+    compiled = os.environ.get("PRACTICE_COMPILED_OPERATIONS", "true").lower() not in {"0", "false"}
+    return "registered hash, " + ("compiled plan" if compiled else "normal executor")
 
 
 def load() -> str:

@@ -8,6 +8,8 @@ raw SQL statements in a bare Starlette route. Both are served over the same HTTP
 (target: at most 4).
 
     python -m bench.day_view
+    python -m bench.day_view --registered    # by its hash: schema/compiled.py's plan
+    PRACTICE_COMPILED_OPERATIONS=false python -m bench.day_view --registered
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from strawberry import relay
 
 from app.scheduling import availability as av
 from app.scheduling.models import MAX_VISIT
-from bench._support import clone, demo_app, interleaved, load, postgres
+from bench._support import clone, demo_app, interleaved, load, mode, postgres, request_bodies
 from schema.ids import pk, to_global
 
 DAY = date(2030, 1, 15)
@@ -212,11 +214,11 @@ async def main() -> None:
         ):
             token = (await http.post("/graphql", json={"query": LOGIN})).json()["data"]["login"]
             headers = {"Authorization": f"Bearer {token['accessToken']}"}
+            first, later = request_bodies(SCHEDULE, variables)
+            bodies = iter([first])
 
             async def graphql() -> Any:
-                response = await http.post(
-                    "/graphql", headers=headers, json={"query": SCHEDULE, "variables": variables}
-                )
+                response = await http.post("/graphql", headers=headers, json=next(bodies, later))
                 body = response.json()
                 assert not body.get("errors"), body["errors"]
                 return body
@@ -240,7 +242,7 @@ async def main() -> None:
     )
     print(
         f"day view: app {app_s * 1000:.0f} ms, raw SQL {raw_s * 1000:.0f} ms (medians); "
-        f"ratio {app_s / raw_s:.1f}x (target <= 4); {load()}"
+        f"ratio {app_s / raw_s:.1f}x (target <= 4); {load()}; {mode()}"
     )
     print(f"audit rows per day view: {audit[0]:.0f} events, {audit[1]:.0f} patient links")
 

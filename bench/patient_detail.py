@@ -8,6 +8,8 @@ transport), timed in interleaved pairs; the last line is the ratio of medians (t
 1.5).
 
     python -m bench.patient_detail
+    python -m bench.patient_detail --registered    # by its hash: schema/compiled.py's plan
+    PRACTICE_COMPILED_OPERATIONS=false python -m bench.patient_detail --registered
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from strawberry import relay
 
-from bench._support import demo_app, interleaved, load, postgres
+from bench._support import demo_app, interleaved, load, mode, postgres, request_bodies
 from schema.ids import pk, to_global
 
 ROUNDS = 41
@@ -150,11 +152,11 @@ async def main() -> None:
         ):
             token = (await http.post("/graphql", json={"query": LOGIN})).json()["data"]["login"]
             headers = {"Authorization": f"Bearer {token['accessToken']}"}
+            first, later = request_bodies(PATIENT, variables)
+            bodies = iter([first])
 
             async def graphql() -> Any:
-                response = await http.post(
-                    "/graphql", headers=headers, json={"query": PATIENT, "variables": variables}
-                )
+                response = await http.post("/graphql", headers=headers, json=next(bodies, later))
                 body = response.json()
                 assert not body.get("errors"), body["errors"]
                 return body
@@ -173,7 +175,7 @@ async def main() -> None:
     )
     print(
         f"patient detail: app {app_s * 1000:.1f} ms, raw SQL {raw_s * 1000:.1f} ms (medians); "
-        f"ratio {app_s / raw_s:.1f}x (target <= 1.5); {load()}"
+        f"ratio {app_s / raw_s:.1f}x (target <= 1.5); {load()}; {mode()}"
     )
 
 

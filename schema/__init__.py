@@ -14,6 +14,7 @@ from schema import fast_fields
 from schema.access.schema import AccessMutations, AccessQueries
 from schema.audit.schema import AuditQueries
 from schema.bounds import DocumentLimits, bounded_validation
+from schema.compiled import CompiledExecutor
 from schema.cost import cost_limit
 from schema.extensions import (
     LoadedPolicy,
@@ -150,6 +151,7 @@ def create_schema(settings: Settings) -> PracticeSchema:
         subscription=Subscription,
         extensions=extensions,
         scalar_overrides=SCALARS,
+        execution_context_class=CompiledExecutor,  # registered queries run from their plan
     )
     schema.hide_suggestions = hide_suggestions
     schema.checks = DocumentChecks(

@@ -46,7 +46,7 @@ def _fast(field: StrawberryField, guard: Guard, slow: Resolve) -> Resolve:
     return resolve
 
 
-def _guarded_attribute(field: StrawberryField) -> Guard | None:
+def guarded_attribute(field: StrawberryField) -> Guard | None:
     """The Guard of a field that is an attribute behind it and nothing else."""
     if field.base_resolver is not None or field.permission_classes or len(field.extensions) != 1:
         return None
@@ -101,7 +101,7 @@ def install(schema: strawberry.Schema) -> int:
             field = (graphql_field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
             if not isinstance(field, StrawberryField) or graphql_field.resolve is None:
                 continue
-            guard = _guarded_attribute(field)
+            guard = guarded_attribute(field)
             origin = _node_type(schema, graphql_type.name, field)
             if guard is not None:
                 graphql_field.resolve = _fast(field, guard, graphql_field.resolve)

@@ -37,6 +37,7 @@ from app.runtime import Runtime
 from app.sessions import Bearer, current_actor
 from app.transaction import unit_of_work
 from schema.bounds import DocumentLimits, document_errors, validate_document
+from schema.compiled import compile_operation
 from schema.cost import PLAIN_LISTS, QueryCost, introspection_sizes
 from schema.prepared import Prepared
 
@@ -84,7 +85,8 @@ class DocumentChecks:
         cost = QueryCost(schema, fragments, {}, self._sizes, self.max_page_size)
         bounded = not errors and cost.of(operations[0]) <= self.max_cost
         kind = OperationType(operations[0].operation.value)
-        return Prepared(sha256, text, document, tuple(errors), kind, bounded)
+        plan = None if errors else compile_operation(schema, operations[0], fragments)
+        return Prepared(sha256, text, document, tuple(errors), kind, bounded, plan)
 
 
 @dataclass(frozen=True)

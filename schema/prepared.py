@@ -7,11 +7,15 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from graphql import DocumentNode, GraphQLError
 from strawberry.extensions import ParserCache
 from strawberry.types import ExecutionContext
 from strawberry.types.graphql import OperationType
+
+if TYPE_CHECKING:
+    from schema.compiled import Plan
 
 
 @dataclass(frozen=True)
@@ -22,6 +26,7 @@ class Prepared:
     errors: tuple[GraphQLError, ...]  # the bounds and validation verdict: empty when valid
     operation_type: OperationType | None
     cost_bounded: bool  # its cost, whatever the variables, is within max_query_cost
+    plan: Plan | None = None  # how schema/compiled.py executes it (None: the normal executor)
 
 
 PREPARED: ContextVar[Prepared | None] = ContextVar("prepared", default=None)
