@@ -33,9 +33,11 @@ from graphql import (
     TypeMetaFieldDef,
     ValueNode,
     VariableNode,
+    get_introspection_query,
     get_named_type,
     get_nullable_type,
     is_list_type,
+    parse,
     value_from_ast_untyped,
 )
 from strawberry.extensions import SchemaExtension
@@ -51,6 +53,7 @@ PLAIN_LISTS: dict[tuple[str, str], float] = {
     ("Query", "providers"): 30,
     ("Query", "appointmentTypes"): 30,
     ("Query", "rooms"): 20,
+    ("Query", "myPatients"): 10,  # a portal login's own patients and those it is proxy for
     ("Query", "roles"): 20,
     ("Query", "permissionCatalog"): 60,
     ("Location", "rooms"): 20,
@@ -235,7 +238,8 @@ _META_FIELDS = {"__schema": SchemaMetaFieldDef, "__type": TypeMetaFieldDef}
 
 def cost_limit(max_cost: int, max_page_size: int) -> Callable[[], SchemaExtension]:
     """Refuses, before execution (and before any SQL), an operation costing over `max_cost`."""
-    known: list[dict[tuple[str, str], float]] = []  # the list sizes, once the schema exists
+    # the list sizes and the full introspection's cost, once the schema exists
+    known: list[tuple[dict[tuple[str, str], float], float]] = []
 
     class CostLimit(SchemaExtension):
         def on_execute(self) -> Iterator[None]:
@@ -248,8 +252,9 @@ def cost_limit(max_cost: int, max_page_size: int) -> Callable[[], SchemaExtensio
             assert document is not None
             schema = context.schema._schema
             if not known:  # one schema per extension factory (create_schema makes both)
-                known.append({**PLAIN_LISTS, **introspection_sizes(schema)})
-            sizes = known[0]
+                sizes = {**PLAIN_LISTS, **introspection_sizes(schema)}
+                known.append((sizes, full_introspection_cost(schema, sizes)))
+            sizes, schema_cost = known[0]
             operation = operation_named(document.definitions, context.operation_name)
             if operation is not None:
                 fragments = {
@@ -259,20 +264,50 @@ def cost_limit(max_cost: int, max_page_size: int) -> Callable[[], SchemaExtensio
                 }
                 cost = QueryCost(schema, fragments, context.variables or {}, sizes, max_page_size)
                 estimate = cost.of(operation)
-                if estimate > max_cost:
+                limit = (
+                    max(max_cost, schema_cost) if asks_only_for_the_schema(operation) else max_cost
+                )
+                if estimate > limit:
                     raise GraphQLError(
                         f"This operation could cost {estimate} (an estimate of the fields its "
-                        f"response could hold); the limit is {max_cost}. Ask for smaller pages, "
+                        f"response could hold); the limit is {limit}. Ask for smaller pages, "
                         "shorter windows or fewer nested lists.",
                         extensions={
                             "code": "QUERY_TOO_COSTLY",
                             "cost": estimate,
-                            "maxCost": max_cost,
+                            "maxCost": limit,
                         },
                     )
             yield
 
     return CostLimit
+
+
+def asks_only_for_the_schema(operation: OperationDefinitionNode) -> bool:
+    """Whether every root field is `__schema` or `__type`: the schema's own description."""
+    roots = operation.selection_set.selections
+    return all(isinstance(s, FieldNode) and s.name.value in _META_FIELDS for s in roots)
+
+
+def full_introspection_cost(schema: GraphQLSchema, sizes: Mapping[tuple[str, str], float]) -> float:
+    """The cost of the introspection query GraphiQL and code generators send. A description of
+    the schema is bounded by the schema, not by the caller, so it may cost this much however
+    large the schema grows (depth and alias limits still apply, schema/bounds.py)."""
+    document = parse(
+        get_introspection_query(
+            descriptions=True,
+            specified_by_url=True,
+            directive_is_repeatable=True,
+            schema_description=True,
+            input_value_deprecation=True,
+        )
+    )
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    operation = operation_named(document.definitions, None)
+    assert operation is not None
+    return QueryCost(schema, fragments, {}, sizes, 0).of(operation)
 
 
 def operation_named(definitions: Any, name: str | None) -> OperationDefinitionNode | None:

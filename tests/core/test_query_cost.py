@@ -113,3 +113,17 @@ def test_every_plain_list_of_objects_has_a_size_estimate():
     ]
     # then
     assert unsized == []
+
+
+async def test_only_a_description_of_the_schema_gets_the_introspection_allowance(database_url):
+    # given a limit of 50, far below what describing the schema costs
+    async with app_for(make_settings(database_url, max_query_cost=50)) as (client, _):
+        nurse = await client.login("nurse")
+        # when
+        schema_only = await nurse.execute("{ __schema { types { name fields { name } } } }")
+        with_a_page = await nurse.execute(
+            "{ __schema { types { name } } patients(first: 20) { edges { node { id mrn } } } }"
+        )
+    # then describing the schema is allowed; a page of patients beside it is not
+    assert "errors" not in schema_only
+    assert error_codes(with_a_page) == ["QUERY_TOO_COSTLY"]
