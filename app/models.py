@@ -2,6 +2,17 @@
 
 from app.access.models import Role, RoleParent, RolePermission
 from app.audit.models import AuditEvent, AuditEventPatient
+from app.billing.models import (
+    BillingProvider,
+    ChargeLine,
+    Claim,
+    ClaimEvent,
+    Encounter,
+    FeeSchedule,
+    FeeScheduleEntry,
+    LedgerEntry,
+    Payer,
+)
 from app.counters import Counter
 from app.db import Base
 from app.outbox.models import OutboxMessage
@@ -38,15 +49,24 @@ __all__ = [
     "AvailabilityException",
     "AvailabilityTemplate",
     "Base",
+    "BillingProvider",
     "BreakGlassGrant",
+    "ChargeLine",
+    "Claim",
+    "ClaimEvent",
     "Counter",
     "Coverage",
+    "Encounter",
+    "FeeSchedule",
+    "FeeScheduleEntry",
+    "LedgerEntry",
     "Location",
     "LoginThrottle",
     "Note",
     "OutboxMessage",
     "Patient",
     "PatientAccess",
+    "Payer",
     "PersistedQuery",
     "Problem",
     "Provider",
