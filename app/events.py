@@ -31,7 +31,7 @@ from app.config import Settings
 PENDING_KEY = "domain_events_pending"
 SETTINGS_KEY = "settings"
 # The packages whose `handlers` module registers reactions to events (the composition point).
-HANDLER_MODULES = ("app.scheduling.handlers", "app.patients.handlers")
+HANDLER_MODULES = ("app.scheduling.handlers", "app.patients.handlers", "app.billing.handlers")
 
 E = TypeVar("E", bound="DomainEvent")
 
