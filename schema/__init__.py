@@ -13,6 +13,9 @@ from app.config import Settings
 from schema import fast_fields
 from schema.access.schema import AccessMutations, AccessQueries
 from schema.audit.schema import AuditQueries
+from schema.billing.claim_mutations import ClaimMutations
+from schema.billing.queries import BillingQueries
+from schema.billing.setup_mutations import BillingSetupMutations
 from schema.bounds import DocumentLimits, bounded_validation
 from schema.cost import cost_limit
 from schema.extensions import (
@@ -56,6 +59,7 @@ class Query(
     AuditQueries,
     BreakGlassQueries,
     AccessQueries,
+    BillingQueries,
 ):
     pass
 
@@ -72,6 +76,8 @@ class Mutation(
     BreakGlassMutations,
     SchedulingMutations,
     AccessMutations,
+    BillingSetupMutations,
+    ClaimMutations,
 ):
     pass
 
