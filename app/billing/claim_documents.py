@@ -60,7 +60,7 @@ async def claim_rows(session: AsyncSession, claim: Claim) -> ClaimRows:
         .where(Provider.id.in_(provider_ids))
         .execution_options(**ALL_ROWS)  # staff names on a record (not disclosed beyond it)
     )
-    providers = {row.id: (row, name) for row, name in named.tuples()}
+    providers = {row.id: (row, name) for row, name in named.all()}
     return ClaimRows(
         claim,
         encounter,

@@ -201,3 +201,36 @@ async def balance(client: GraphQLClient, patient: str) -> dict[str, int]:
         "patient": found["patientResponsibility"]["amountCents"],
         "total": found["total"]["amountCents"],
     }
+
+
+async def advance(
+    runtime: Runtime, claim_id: str, *steps: str, payer_claim_number: str | None = None
+) -> None:
+    """Move a claim as batches, acknowledgements and remittances will (their services call
+    app.billing.claims directly), as the system."""
+    from app.authz import SYSTEM
+    from app.billing import claims
+    from app.transaction import unit_of_work
+    from tests.fixtures.graphql import pk_of
+
+    async with unit_of_work(runtime.sessions) as session:
+        for step in steps:
+            await claims.move_claim(session, SYSTEM, pk_of(claim_id), step, f"test: {step}")
+        if payer_claim_number:
+            await claims.set_payer_claim_number(
+                session, SYSTEM, pk_of(claim_id), payer_claim_number
+            )
+
+
+async def ledger_sum(runtime: Runtime, **where: Any) -> int:
+    """The sum of the ledger rows matching `where` (column=value), read directly."""
+    from sqlalchemy import func, select
+
+    from app.billing.models import LedgerEntry
+
+    async with runtime.sessions() as session:
+        conditions = [getattr(LedgerEntry, name) == value for name, value in where.items()]
+        total = await session.scalar(
+            select(func.coalesce(func.sum(LedgerEntry.amount_cents), 0)).where(*conditions)
+        )
+    return int(total or 0)
