@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.authz import STAFF_ROLES, Actor
+from app.billing.demo import seed_billing
 from app.patients import demographics, notes, records
 from app.patients.models import (
     AllergyCategory,
@@ -105,12 +106,13 @@ class SeedReport:
     users_created: int
     patients_created: int
     appointments_created: int
+    claims_created: int = 0
 
     def __str__(self) -> str:
         return (
             f"seeded {self.users_created} users, {self.patients_created} patients and "
             f"{self.appointments_created} appointments"
-        )
+        ) + (f"; billed {self.claims_created} visits" if self.claims_created else "")
 
 
 async def seed_demo(runtime: Runtime) -> SeedReport:
@@ -147,7 +149,9 @@ async def seed_demo(runtime: Runtime) -> SeedReport:
     async with unit_of_work(runtime.sessions) as session:
         patient_ids = list((await session.scalars(select(Patient.id).order_by(Patient.id))).all())
         appointments = await seed_schedule(session, actor, patient_ids)
-    return SeedReport(users_created, patients_created, appointments)
+    async with unit_of_work(runtime.sessions) as session:
+        claims = await seed_billing(session, actor, runtime.settings, PAYERS)
+    return SeedReport(users_created, patients_created, appointments, claims)
 
 
 async def _seed_patient(

@@ -50,9 +50,11 @@ class Responsibility(enum.StrEnum):
 
 
 class Payer(Timestamped, Base):
-    """An insurer claims go to; `payer_id` is its X12 payer id (2010BB NM109)."""
+    """An insurer claims go to; `payer_id` is its X12 payer id (2010BB NM109). Part of the
+    practice's catalog: a patient's own claims name their payer."""
 
     __tablename__ = "payers"
+    __row_scope__ = RowScope.PRACTICE
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), info=NAME)
