@@ -33,7 +33,7 @@ from app.billing.models import (
 from app.billing.x12.documents import Frequency
 from app.counters import next_value
 from app.db import get_or_not_found
-from app.errors import DomainError
+from app.errors import DomainError, NotFound
 from app.patients.models import Coverage
 from app.text import check_column
 
@@ -43,6 +43,32 @@ CLAIM_COUNTER, LINE_COUNTER = "claim_control", "line_control"
 def control_number(sequence: int) -> str:
     """CLM01 of the sequence-th claim: never repeats (the counter only grows)."""
     return f"{sequence:09d}"
+
+
+async def locked_encounter(session: AsyncSession, encounter_id: int, *field: str) -> Encounter:
+    """The encounter, its row locked to the end of the transaction on PostgreSQL (SQLite's
+    writers are serialized already): changes to one encounter's lines and claims take turns,
+    so two requests cannot both bill it to one coverage or post one line's charge twice."""
+    found = await session.get(Encounter, encounter_id, with_for_update=True)
+    if found is None:
+        raise NotFound("Encounter", list(field))
+    return found
+
+
+async def locked_claim(session: AsyncSession, claim_id: int) -> Claim:
+    """The claim as it is now, its row locked to the end of the transaction (PostgreSQL), so
+    two changes of one claim's state take turns (the second sees the first's state)."""
+    found = await session.get(Claim, claim_id, with_for_update=True, populate_existing=True)
+    if found is None:
+        raise NotFound("Claim", ["claim_id"])
+    return found
+
+
+async def claim_and_encounter(session: AsyncSession, claim_id: int) -> tuple[Claim, Encounter]:
+    """Both locked, encounter first (the order every billing change takes them in)."""
+    claim = await get_or_not_found(session, Claim, claim_id, "Claim", "claim_id")
+    encounter = await locked_encounter(session, claim.encounter_id)
+    return await locked_claim(session, claim_id), encounter
 
 
 async def claims_of_encounter(session: AsyncSession, encounter_id: int) -> list[Claim]:
@@ -185,9 +211,7 @@ async def create_claim(
     session: AsyncSession, actor: Actor, *, encounter_id: int, coverage_id: int
 ) -> Claim:
     """A DRAFT claim billing the encounter to the coverage's payer (known by its X12 id)."""
-    encounter = await get_or_not_found(
-        session, Encounter, encounter_id, "Encounter", "encounter_id"
-    )
+    encounter = await locked_encounter(session, encounter_id, "encounter_id")
     coverage = await get_or_not_found(session, Coverage, coverage_id, "Coverage", "coverage_id")
     if coverage.patient_id != encounter.patient_id:
         raise DomainError(
@@ -232,7 +256,7 @@ async def move_claim(
     """Take one step of states.TRANSITIONS (INVALID_CLAIM_TRANSITION when the claim's state
     does not allow it), recorded with who, when and why. For batches (submit),
     acknowledgements (accept, reject) and remittances (pay, pay_partially, deny)."""
-    claim = await get_or_not_found(session, Claim, claim_id, "Claim", "claim_id")
+    claim = await locked_claim(session, claim_id)
     previous, target = claim.state, states.next_state(step, claim.state)
     if target is None:
         raise DomainError(
@@ -271,7 +295,7 @@ async def void_claim(session: AsyncSession, actor: Actor, claim_id: int, reason:
     (returned); one it holds needs its claim number and gets a void claim (frequency 8, DRAFT,
     naming it as parent) to send: that new claim is returned."""
     reason = _reason(reason)
-    claim = await get_or_not_found(session, Claim, claim_id, "Claim", "claim_id")
+    claim, encounter = await claim_and_encounter(session, claim_id)
     never_sent = claim.state in states.NEVER_SENT
     if not never_sent and states.next_state("void", claim.state) is not None:
         _payer_claim_number(claim)
@@ -279,8 +303,6 @@ async def void_claim(session: AsyncSession, actor: Actor, claim_id: int, reason:
     await _reverse_charges(session, actor, claim, "voided")
     if never_sent:
         return claim
-    encounter = await session.get(Encounter, claim.encounter_id)
-    assert encounter is not None
     return await _new_claim(
         session,
         actor,
@@ -299,7 +321,7 @@ async def create_corrected_claim(
     """A replacement (frequency 7) of a claim the payer holds, billing the encounter's lines as
     they are now; it takes over the charges. The replaced claim keeps its state and history."""
     reason = _reason(reason)
-    claim = await get_or_not_found(session, Claim, claim_id, "Claim", "claim_id")
+    claim, encounter = await claim_and_encounter(session, claim_id)
     if claim.state not in states.CORRECTABLE:
         raise DomainError(
             BillingErrorCode.INVALID_CLAIM_TRANSITION,
@@ -313,8 +335,6 @@ async def create_corrected_claim(
             BillingErrorCode.CLAIM_EXISTS, "The claim is replaced already.", ["claim_id"]
         )
     holds = charge_holder(claims) is claim
-    encounter = await session.get(Encounter, claim.encounter_id)
-    assert encounter is not None
     replacement = await _new_claim(
         session,
         actor,

@@ -85,9 +85,7 @@ async def encounter_for_visit(
 
 
 async def _editable(session: AsyncSession, encounter_id: int) -> Encounter:
-    encounter = await get_or_not_found(
-        session, Encounter, encounter_id, "Encounter", "encounter_id"
-    )
+    encounter = await claim_rules.locked_encounter(session, encounter_id, "encounter_id")
     if claim_rules.locked(await claim_rules.claims_of_encounter(session, encounter.id)):
         raise DomainError(
             BillingErrorCode.ENCOUNTER_LOCKED,

@@ -18,12 +18,11 @@ from app.audit import trail
 from app.authz import Actor
 from app.billing import codes
 from app.billing.claim_documents import build, claim_rows
-from app.billing.claims import move_claim
+from app.billing.claims import claim_and_encounter, move_claim
 from app.billing.errors import BillingErrorCode
 from app.billing.models import MAX_DIAGNOSES, MAX_MODIFIERS, MAX_POINTERS, Claim, ClaimState
 from app.billing.x12.documents import ClaimDocument, Person
 from app.config import Settings
-from app.db import get_or_not_found
 from app.errors import DomainError, DomainErrors
 from app.identifiers import npi_is_valid
 from app.patients import icd10
@@ -228,7 +227,7 @@ async def mark_ready(
 ) -> Claim:
     """DRAFT -> READY, only when the scrub finds nothing: else one CLAIM_NOT_CLEAN per problem
     (its message names the problem's code) and nothing changes."""
-    claim = await get_or_not_found(session, Claim, claim_id, "Claim", "claim_id")
+    claim, _ = await claim_and_encounter(session, claim_id)  # its lines hold still meanwhile
     if claim.state == ClaimState.DRAFT:
         problems = await scrub_claim(session, actor, settings, claim)
         if problems:
