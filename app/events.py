@@ -31,7 +31,12 @@ from app.config import Settings
 PENDING_KEY = "domain_events_pending"
 SETTINGS_KEY = "settings"
 # The packages whose `handlers` module registers reactions to events (the composition point).
-HANDLER_MODULES = ("app.scheduling.handlers", "app.patients.handlers", "app.inventory.handlers")
+HANDLER_MODULES = (
+    "app.scheduling.handlers",
+    "app.patients.handlers",
+    "app.billing.handlers",
+    "app.inventory.handlers",
+)
 
 E = TypeVar("E", bound="DomainEvent")
 

@@ -2,6 +2,17 @@
 
 from app.access.models import Role, RoleParent, RolePermission
 from app.audit.models import AuditEvent, AuditEventPatient
+from app.billing.models import (
+    BillingProvider,
+    ChargeLine,
+    Claim,
+    ClaimEvent,
+    Encounter,
+    FeeSchedule,
+    FeeScheduleEntry,
+    LedgerEntry,
+    Payer,
+)
 from app.counters import Counter
 from app.db import Base
 from app.inventory.models import (
@@ -47,10 +58,18 @@ __all__ = [
     "AvailabilityException",
     "AvailabilityTemplate",
     "Base",
+    "BillingProvider",
     "BreakGlassGrant",
+    "ChargeLine",
+    "Claim",
+    "ClaimEvent",
     "Counter",
     "Coverage",
+    "Encounter",
+    "FeeSchedule",
+    "FeeScheduleEntry",
     "Item",
+    "LedgerEntry",
     "Location",
     "LoginThrottle",
     "Lot",
@@ -60,6 +79,7 @@ __all__ = [
     "Patient",
     "PatientAccess",
     "PatientInvitation",
+    "Payer",
     "PersistedQuery",
     "Problem",
     "Provider",

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.authz import STAFF_ROLES, Actor
+from app.billing.demo import seed_billing
 from app.inventory.demo import seed_inventory
 from app.inventory.witness import Witnesses
 from app.patients import demographics, notes, records
@@ -109,12 +110,13 @@ class SeedReport:
     users_created: int
     patients_created: int
     appointments_created: int
+    claims_created: int = 0
 
     def __str__(self) -> str:
         return (
             f"seeded {self.users_created} users, {self.patients_created} patients and "
             f"{self.appointments_created} appointments"
-        )
+        ) + (f"; billed {self.claims_created} visits" if self.claims_created else "")
 
 
 async def seed_demo(runtime: Runtime) -> SeedReport:
@@ -161,7 +163,9 @@ async def seed_demo(runtime: Runtime) -> SeedReport:
                 location_id,
                 today(runtime.settings),
             )
-    return SeedReport(users_created, patients_created, appointments)
+    async with unit_of_work(runtime.sessions) as session:
+        claims = await seed_billing(session, actor, runtime.settings, PAYERS)
+    return SeedReport(users_created, patients_created, appointments, claims)
 
 
 async def _seed_patient(

@@ -13,6 +13,9 @@ from app.config import Settings
 from schema import fast_fields
 from schema.access.schema import AccessMutations, AccessQueries
 from schema.audit.schema import AuditQueries
+from schema.billing.claim_mutations import ClaimMutations
+from schema.billing.queries import BillingQueries
+from schema.billing.setup_mutations import BillingSetupMutations
 from schema.bounds import DocumentLimits, bounded_validation
 from schema.compiled import CompiledExecutor
 from schema.cost import cost_limit
@@ -67,6 +70,7 @@ class Query(
     InventoryQueries,
     PurchasingQueries,
     StockCountQueries,
+    BillingQueries,
 ):
     pass
 
@@ -87,6 +91,8 @@ class Mutation(
     InventoryMutations,
     PurchasingMutations,
     StockCountMutations,
+    BillingSetupMutations,
+    ClaimMutations,
 ):
     pass
 

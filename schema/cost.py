@@ -87,6 +87,16 @@ PLAIN_LISTS: dict[tuple[str, str], float] = {
     ("Query", "stockCounts"): 50,
     ("StockCount", "lines"): 200,
     ("InventoryValuation", "items"): 1000,
+    # billing: an encounter holds at most 12 diagnoses; lines and claims per visit are few
+    ("Query", "payers"): 50,
+    ("Query", "feeSchedules"): 20,
+    ("FeeSchedule", "entries"): 300,
+    ("Encounter", "diagnoses"): 12,
+    ("Encounter", "chargeLines"): 20,
+    ("Encounter", "claims"): 5,
+    ("Claim", "lines"): 20,
+    ("Claim", "events"): 20,
+    ("ScrubPayload", "problems"): 20,
 }
 USER_ERRORS = 10  # any payload's userErrors
 

@@ -20,6 +20,7 @@ from strawberry.utils.str_converters import to_camel_case
 from app.access.errors import AccessErrorCode
 from app.auth import AuthErrorCode
 from app.authz import Actor, unscoped
+from app.billing.errors import BillingErrorCode
 from app.errors import CommonErrorCode, DomainError, DomainErrors
 from app.inventory.errors import InventoryErrorCode
 from app.patients.errors import PatientErrorCode
@@ -47,6 +48,7 @@ _DOMAIN_CODES: tuple[type[enum.StrEnum], ...] = (
     AccessErrorCode,
     PortalErrorCode,
     InventoryErrorCode,
+    BillingErrorCode,
 )
 
 _ErrorCode = enum.Enum(  # type: ignore[misc]
@@ -341,6 +343,87 @@ CODE_DESCRIPTIONS: dict[enum.StrEnum, str] = {
         "startStockCount: the stock location has an unfinished count; finish that one first."
     ),
     InventoryErrorCode.COUNT_FINISHED: "The stock count is finished: it changes no more.",
+    # billing
+    BillingErrorCode.PAYER_ID_TAKEN: "createPayer: another payer has this X12 payer id.",
+    BillingErrorCode.INVALID_FILING_INDICATOR: (
+        "createPayer: not an X12 claim filing indicator code (SBR09: CI, MB, MC, BL, HM, ...)."
+    ),
+    BillingErrorCode.INVALID_BILLING_NPI: (
+        "updateBillingProvider: the NPI is not 10 digits ending in its Luhn check digit "
+        "(computed with the 80840 prefix)."
+    ),
+    BillingErrorCode.INVALID_TAX_ID: (
+        "updateBillingProvider: a tax id (EIN) is 9 digits (12-3456789)."
+    ),
+    BillingErrorCode.INVALID_ZIP_CODE: "A billing address's ZIP code is not 12345 or 12345-6789.",
+    BillingErrorCode.INVALID_STATE_CODE: (
+        "A billing address's state is not a two-letter US state code."
+    ),
+    BillingErrorCode.INVALID_CONTACT_PHONE: (
+        "updateBillingProvider: the contact phone is not 10 digits."
+    ),
+    BillingErrorCode.INVALID_VALIDITY: "createFeeSchedule: validUntil is before validFrom.",
+    BillingErrorCode.SCHEDULE_OVERLAP: (
+        "createFeeSchedule: another schedule of the same payer (or another default schedule) "
+        "is in force during part of this period; a date of service must have one price."
+    ),
+    BillingErrorCode.INVALID_PRICE: "setFeeScheduleEntry: a price is 0 to 10,000,000 cents.",
+    BillingErrorCode.INVALID_PROCEDURE_CODE: (
+        "Not a CPT code (5 digits, or 4 digits and F, T or U) nor a HCPCS Level II code (a "
+        "letter and 4 digits)."
+    ),
+    BillingErrorCode.INVALID_MODIFIER: (
+        "More than 4 modifiers, or one that is not two letters or digits."
+    ),
+    BillingErrorCode.INVALID_DIAGNOSIS_CODE: (
+        "setEncounterDiagnoses: not an ICD-10-CM diagnosis code (`field` names its position)."
+    ),
+    BillingErrorCode.TOO_MANY_DIAGNOSES: (
+        "setEncounterDiagnoses: a claim carries at most 12 diagnoses."
+    ),
+    BillingErrorCode.DUPLICATE_DIAGNOSIS: "setEncounterDiagnoses: the same code is listed twice.",
+    BillingErrorCode.INVALID_POINTER: (
+        "addChargeLine: more than 4 diagnosis pointers, or one that is not the position (from "
+        "1) of one of the encounter's diagnoses."
+    ),
+    BillingErrorCode.INVALID_UNITS: "addChargeLine: units are 1 to 999.",
+    BillingErrorCode.NO_PRICE: (
+        "addChargeLine: neither the primary payer's fee schedule nor the default one in force "
+        "on the date of service prices this code."
+    ),
+    BillingErrorCode.ENCOUNTER_LOCKED: (
+        "A claim of the encounter is READY, SUBMITTED or ACCEPTED: its codes and lines are what "
+        "was sent. Void or correct the claim instead."
+    ),
+    BillingErrorCode.LINE_REMOVED: "removeChargeLine: the line is removed already.",
+    BillingErrorCode.COVERAGE_NOT_OF_PATIENT: "createClaim: the coverage is another patient's.",
+    BillingErrorCode.COVERAGE_NOT_IN_FORCE: (
+        "createClaim: the coverage's period does not hold the date of service."
+    ),
+    BillingErrorCode.UNKNOWN_PAYER: (
+        "createClaim: no payer has the coverage's payer id; create the payer first."
+    ),
+    BillingErrorCode.CLAIM_EXISTS: (
+        "createClaim: the encounter is billed to this coverage already (a claim that is not "
+        "VOID); createCorrectedClaim: the claim is replaced already."
+    ),
+    BillingErrorCode.CLAIM_NOT_CLEAN: (
+        "markClaimReady: the scrubber found a problem (one userError each; the message starts "
+        "with its ScrubProblemCode). The claim stays DRAFT; scrubClaim lists them in detail."
+    ),
+    BillingErrorCode.CLAIM_INCOMPLETE: (
+        "The claim lacks what every claim must carry (the billing provider, or the subscriber's "
+        "name and birth date): scrub it."
+    ),
+    BillingErrorCode.INVALID_CLAIM_TRANSITION: (
+        "The claim's state does not allow this step, e.g. marking a VOID claim ready, voiding a "
+        "SUBMITTED one, or correcting a DRAFT one. Nothing changed."
+    ),
+    BillingErrorCode.PAYER_CLAIM_NUMBER_REQUIRED: (
+        "voidClaim or createCorrectedClaim: the payer holds the claim but its claim number (from "
+        "the acknowledgement or remittance) is not known yet."
+    ),
+    BillingErrorCode.CLAIM_REASON_REQUIRED: "voidClaim or createCorrectedClaim: say why (reason).",
 }
 
 ErrorCode = described_enum(

@@ -63,6 +63,20 @@ NOT_CLINICAL = {
     },
     "AuditEventEdge": {"cursor"},
     "AuthPayload": {"accessToken", "refreshToken"},
+    # billing: codes, money and identifiers; a claim event's reason is a billing reason (why a
+    # claim was voided or corrected, a payer's rejection), never the visit's clinical reason
+    "BillingProvider": {"name", "npi", "taxId", "contactName", "contactPhone"},
+    "ChargeLine": {"code", "modifiers", "lineControlNumber"},
+    "Claim": {"controlNumber", "payerClaimNumber"},
+    "ClaimEdge": {"cursor"},
+    "ClaimEvent": {"actorUsername", "reason"},
+    "Diagnosis": {"code", "description"},
+    "EncounterEdge": {"cursor"},
+    "FeeSchedule": {"name"},
+    "FeeScheduleEntry": {"code", "modifiers"},
+    "Money": {"currency"},
+    "Payer": {"name", "payerId", "filingIndicator"},
+    "ScrubProblem": {"message", "field", "lineControlNumber"},
     "BreakGlassGrantEdge": {"cursor"},
     "Coverage": {"payerName", "payerId", "memberId", "groupNumber", "planName", "subscriberName"},
     # inventory: the catalog, and the one-line remark of a stock movement (read by inventory
