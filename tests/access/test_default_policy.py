@@ -22,7 +22,15 @@ async def test_a_migrated_database_holds_the_default_policy(runtime):
     assert policy == defaults().policy
     assert set(roles) == {role.name for role in defaults().roles}
     assert all(role.builtin for role in roles.values())
-    assert "patient" in roles and not any(r == "patient" for r, _, _ in policy.grants)
+    # a portal login holds only reads that its row scope narrows to its own patients
+    assert {(res, act) for r, res, act in policy.grants if r == "patient"} == {
+        ("portal_self", "read"),
+        ("me", "read"),
+        ("me", "write"),
+        ("node", "read"),
+        ("patient", "read"),
+        ("appointment", "read"),
+    }
     installed = await audit_events(runtime, "access_policy")
     assert [(e.action, e.actor_username) for e in installed] == [("create", "system")]
 

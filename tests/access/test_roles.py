@@ -102,7 +102,17 @@ async def test_roles_and_the_catalog_show_the_default_policy(client):
         "name": "patient",
         "description": "Patients using the portal",
         "builtin": True,
-        "permissions": [],
+        "permissions": [
+            {"resource": r, "action": a}
+            for r, a in [
+                ("appointment", "read"),
+                ("me", "read"),
+                ("me", "write"),
+                ("node", "read"),
+                ("patient", "read"),
+                ("portal_self", "read"),
+            ]
+        ],
         "inherits": [],
     }
     assert {(p["resource"], p["action"]) for p in catalog} == defaults().catalog
