@@ -96,6 +96,17 @@ class Operation:
             self.actor = actor.for_request(self.request_id) if actor else None
             act_as(session, self.actor)
 
+    async def recheck(self) -> None:
+        """`authenticate` before an event of a subscription leaves: asked together with every
+        other recipient of the event, in one statement (app.fanout)."""
+        bearer = self.context.bearer
+        if bearer is None:
+            return
+        actor = await self.context.runtime.hub.check(bearer, self.context.ip)
+        self.actor = actor.for_request(self.request_id) if actor else None
+        if self._reads is not None:
+            act_as(self._reads, self.actor)
+
     @property
     def staff(self) -> Actor:
         """The actor of a guarded field (guards have refused anonymous callers already)."""
@@ -153,7 +164,8 @@ class Operation:
             return
         reads, self._reads = self._reads, None
         await reads.close()
-        await transaction.commit_reads(reads, self.context.runtime.sessions)
+        # with every other operation's committing now, in one transaction (app.fanout)
+        await self.context.runtime.hub.commit_reads(reads)
 
 
 _operation: ContextVar[Operation] = ContextVar("operation")

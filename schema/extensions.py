@@ -67,7 +67,7 @@ class OperationScope(SchemaExtension):
             if self.execution_context.operation_type is OperationType.SUBSCRIPTION and (
                 subscribed_as is not None
             ):
-                await operation.authenticate()
+                await operation.recheck()
                 now_as = operation.actor
                 ended = now_as is None or now_as.roles != subscribed_as.roles
         except Exception as exc:

@@ -7,13 +7,16 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import strawberry
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import relay
 from strawberry.types import Info
 
+from app.audit import trail
 from app.errors import DomainError
 from app.scheduling.availability import aware
 from app.scheduling.events import AppointmentEvent, AppointmentRescheduled
-from app.scheduling.queries import appointments_by_id
+from app.scheduling.models import Appointment
 from schema.context import Context
 from schema.errors import query_error
 from schema.ids import pk
@@ -41,6 +44,19 @@ def _matches(
         (window[0] is None or s >= window[0]) and (window[1] is None or s < window[1])
         for s in starts
     )
+
+
+async def _appointments(context: Context, event: AppointmentEvent) -> list[Appointment]:
+    """The event's appointment, read once per event and row scope for every subscriber of this
+    process (app.fanout), not audited: each subscriber records its own read."""
+    ids = [event.appointment_id]
+
+    async def read(session: AsyncSession) -> list[Appointment]:
+        return list(
+            (await session.scalars(select(Appointment).where(Appointment.id.in_(ids)))).all()
+        )
+
+    return await context.runtime.hub.shared(event, "appointment", context.op.staff, read)
 
 
 @strawberry.type
@@ -86,8 +102,9 @@ class SchedulingSubscriptions:
                     continue
                 if not _matches(event, location, providers, window):
                     continue
-                async with op.db() as session:
-                    rows = await appointments_by_id(session, op.staff, [event.appointment_id])
+                rows = await _appointments(info.context, event)
+                async with op.db() as session:  # read once for all, audited for each
+                    trail.record_reads(session, op.staff, "Appointment", rows)
                 if rows:
                     yield ScheduleChange.of(event, AppointmentNode.from_model(rows[0]))
                 # The event and its fields are resolved: commit their reads' audit events and
