@@ -59,16 +59,18 @@ def pop_buffers(session: AsyncSession) -> dict[str, Any]:
 async def commit_buffers(
     sessions: async_sessionmaker[AsyncSession], buffers: list[dict[str, Any]]
 ) -> None:
-    """Commit several read sessions' buffers in one write transaction. The audit events of each
-    are appended to the chain in turn (`trail.flush`), so none merges into another's."""
+    """Commit several read sessions' buffers in one write transaction (and one extension of
+    the audit chain). A keyed buffer's entries are keyed by their session too: two sessions'
+    identical reads are two events, each with its own actor and request."""
+    merged: dict[str, Any] = {}
+    for index, buffered in enumerate(buffers):
+        for key, value in buffered.items():
+            if isinstance(value, dict):
+                merged.setdefault(key, {}).update({(index, k): v for k, v in value.items()})
+            else:
+                merged.setdefault(key, []).extend(value)
     async with unit_of_work(sessions) as writer:
-        for buffered in buffers:
-            for key, value in buffered.items():
-                if key == trail.PENDING_KEY:
-                    writer.info[key] = value
-                    await trail.flush(writer)
-                else:
-                    writer.info.setdefault(key, []).extend(value)
+        writer.info.update(merged)
 
 
 async def _commit(session: AsyncSession) -> None:

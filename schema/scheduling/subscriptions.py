@@ -96,6 +96,9 @@ class SchedulingSubscriptions:
         except DomainError as error:
             raise query_error(error) from error
         async with info.context.runtime.bus.subscribe() as queue:
+            # Let go of the read session the caller was checked on before waiting: an idle
+            # subscriber must not pin one of the pool's connections.
+            await op.renew()
             while True:
                 event = await queue.get()
                 if not isinstance(event, AppointmentEvent):

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from app.audit import trail
 from app.audit.models import AuditEvent
 from app.runtime import Runtime
 from schema import create_schema
@@ -127,6 +128,8 @@ async def test_subscribers_get_one_reading_of_the_change_each_read_audited(
     # and each subscriber's read of it is in the audit trail
     expected = [f"fanout-{i:04d}" for i in range(SUBSCRIBERS)]
     assert [r for r in await read_audits(runtime, pk) if r in expected] == expected
+    async with runtime.reads() as session:
+        assert (await trail.verify(session, runtime.settings)).ok
 
 
 async def test_a_subscriber_whose_session_ended_is_refused_the_event_others_get_it(runtime, client):
