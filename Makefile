@@ -15,6 +15,9 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[test]"
+	# badx12 ships the X12 guides' sample files the billing tests read; its pinned click==7
+	# would downgrade uvicorn's, and no code imports it, so it comes without dependencies.
+	$(BIN)/python -m pip install --quiet --no-deps badx12==0.2.2
 	touch $@ $(VENV)/.installed
 
 ## run: install, migrate the SQLite database, seed demo data, serve GraphiQL on :8000

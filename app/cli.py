@@ -1,5 +1,5 @@
 """The `practice` command: serve, migrate, seed, create-user, reset-totp, worker, schema, audit
-verify, backup, restore and keys."""
+verify, backup, restore, keys and queries."""
 
 from __future__ import annotations
 
@@ -153,6 +153,65 @@ def cmd_keys(settings: Settings, args: argparse.Namespace) -> int:
     return _with_runtime(settings, work)
 
 
+def cmd_queries(settings: Settings, args: argparse.Namespace) -> int:
+    """`queries register FILE...` checks every document as the server would and registers all
+    of them, or none; `queries list` prints what is registered."""
+    from app import persisted_queries as store
+    from app.transaction import unit_of_work
+
+    async def listing(runtime: Any) -> int:
+        async with runtime.reads() as session:
+            for row in await store.listing(session):
+                first = " ".join(row.document.split())[:60]
+                when = f"{row.registered_at:%Y-%m-%d %H:%M}"
+                print(f"{row.sha256}  {when}  {row.registered_by}  {first}")
+        return 0
+
+    if args.queries_command == "list":
+        return _with_runtime(settings, listing)
+    documents, problems = _documents(settings, [Path(p) for p in args.files])
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        return 1
+
+    async def register(runtime: Any) -> int:
+        async with unit_of_work(runtime.sessions) as session:
+            added = [await store.add(session, text, "cli") for _, text in documents]
+        for (name, text), new in zip(documents, added, strict=True):
+            state = "registered" if new else "already registered"
+            print(f"{store.sha256_of(text)}  {state}  {name}")
+        return 0
+
+    return _with_runtime(settings, register)
+
+
+def _documents(settings: Settings, files: list[Path]) -> tuple[list[tuple[str, str]], list[str]]:
+    """(name, text) of each document in the files (a .json manifest maps hashes to documents),
+    and what is wrong with any of them: a hash that is not the text's, or the server's checks."""
+    import json
+
+    from app.persisted_queries import sha256_of
+    from schema import create_schema
+
+    documents: list[tuple[str, str]] = []
+    problems: list[str] = []
+    for path in files:
+        if path.suffix == ".json":
+            manifest = json.loads(path.read_text(encoding="utf-8"))
+            for given, text in manifest.items():
+                documents.append((f"{path}:{given}", text))
+                if given != sha256_of(text):
+                    problems.append(f"{path}: {given} is not the SHA-256 of its document")
+        else:
+            documents.append((str(path), path.read_text(encoding="utf-8")))
+    schema = create_schema(settings)
+    for name, text in documents:
+        prepared = schema.checks.prepare(schema._schema, sha256_of(text), text)
+        problems.extend(f"{name}: {error.message}" for error in prepared.errors)
+    return documents, problems
+
+
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -289,6 +348,15 @@ def build_parser() -> argparse.ArgumentParser:
     rotate = keys_sub.add_parser("rotate", help="re-encrypt every field under the current key")
     rotate.add_argument("--batch-size", type=int, default=500, help="rows per transaction")
     keys.set_defaults(func=cmd_keys)
+
+    queries = sub.add_parser("queries", help="persisted queries: register, list")
+    queries_sub = queries.add_subparsers(dest="queries_command", required=True)
+    register = queries_sub.add_parser(
+        "register", help="register documents (.graphql, one operation each; or a JSON manifest)"
+    )
+    register.add_argument("files", nargs="+", metavar="FILE")
+    queries_sub.add_parser("list", help="the registered documents: hash, when, by whom")
+    queries.set_defaults(func=cmd_queries)
     return parser
 
 

@@ -138,6 +138,17 @@ class Settings(BaseSettings):
     max_page_size: int = 100
     # Request bodies and WebSocket messages (a GraphQL document with its variables): 2 MiB
     max_body_bytes: int = 2_097_152
+    # Persisted queries (Apollo's APQ): a client sends the SHA-256 of a registered document
+    # instead of its text. With persisted_queries_only (for production with known clients) any
+    # other operation is refused, and only `practice queries register` registers documents.
+    persisted_queries_only: bool = False
+    # Runtime registration (authenticated callers only) is bounded so that no caller can grow
+    # the table without end: a document's size, registrations per user per hour, total rows.
+    persisted_query_max_bytes: int = Field(default=16_384, ge=1)
+    persisted_queries_per_user_hour: int = Field(default=100, ge=0)
+    persisted_queries_max_rows: int = Field(default=5_000, ge=0)
+    # Registered documents kept parsed and validated in each process
+    persisted_query_cache_size: int = Field(default=1_000, ge=1)
     # Both default to on in development and test, and to off in production.
     introspection: bool = True
     graphiql: bool = True

@@ -28,9 +28,6 @@ from strawberry.exceptions import ConnectionRejectionError, MissingQueryError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
-from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
-    BaseGraphQLTransportWSHandler,
-)
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
@@ -46,6 +43,9 @@ from app.sessions import Bearer
 from schema import create_schema
 from schema.context import Context
 from schema.extensions import shape_error
+from schema.persisted import PersistedQueries, Refusal
+from schema.prepared import PREPARED, Prepared
+from schema.websocket import TransportWS
 
 logger = logging.getLogger("practice")
 access_log = logging.getLogger("practice.access")
@@ -89,36 +89,6 @@ class RequestId:
             )
 
 
-class TransportWS(BaseGraphQLTransportWSHandler[Context, None]):
-    """graphql-transport-ws, with a message of the wrong shape (an array, a string, a subscribe
-    without a string id or an object payload) closing the socket with 4400 as the protocol
-    says; strawberry's handler indexes into whatever arrived and dies with the connection."""
-
-    async def handle_message(self, message: Any) -> None:
-        if not _well_formed(message):
-            await self.handle_invalid_message("Invalid message")
-            return
-        await super().handle_message(message)
-
-
-def _well_formed(message: Any) -> bool:
-    if not isinstance(message, dict) or not isinstance(message.get("type"), str):
-        return False
-    if message["type"] == "complete":
-        return isinstance(message.get("id"), str)
-    if message["type"] != "subscribe":
-        return True
-    payload = message.get("payload")
-    return (
-        isinstance(message.get("id"), str)
-        and isinstance(payload, dict)
-        and isinstance(payload.get("query"), str)
-        and isinstance(payload.get("variables"), dict | None)
-        and isinstance(payload.get("operationName"), str | None)
-        and isinstance(payload.get("extensions"), dict | None)
-    )
-
-
 class GraphQLApp(GraphQL[Context, None]):
     """Strawberry's ASGI view with our context: the bearer token comes from the Authorization
     header over HTTP and from the `connection_init` payload over WebSocket."""
@@ -134,6 +104,7 @@ class GraphQLApp(GraphQL[Context, None]):
             multipart_uploads_enabled=False,
         )
         self.runtime = runtime
+        self.persisted = PersistedQueries(runtime, self.schema._schema, self.schema.checks)  # type: ignore[attr-defined]
 
     def decode_json(self, data: str | bytes) -> object:
         """JSON text, or JSONDecodeError (400 over HTTP, 4400 over WebSocket): for bytes that
@@ -153,6 +124,12 @@ class GraphQLApp(GraphQL[Context, None]):
         if not isinstance(value, dict | list):
             raise HTTPException(400, "The request must be a JSON object.")
         return value
+
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        """Not for a GET that names a persisted query by its hash (and so has no `query`)."""
+        return "extensions" not in request.query_params and super().should_render_graphql_ide(
+            request
+        )
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         """Our page, with its assets on this server; strawberry's loads them from a CDN."""
@@ -205,6 +182,26 @@ class GraphQLApp(GraphQL[Context, None]):
                     )
                 ],
             )
+        resolved = await self.persisted.resolve(
+            request_data.query, request_data.extensions, context.bearer, context.ip
+        )
+        if isinstance(resolved, Refusal):
+            sub_response.status_code = resolved.status
+            sub_response.headers["Cache-Control"] = "private, no-cache, must-revalidate"
+            return ExecutionResult(data=None, errors=[resolved.error()])
+        if resolved is not None and resolved.errors:  # registered, no longer valid
+            return ExecutionResult(data=None, errors=list(resolved.errors))
+        with _prepared(resolved):
+            return await self._execute(request_adapter, context, root_value, request_data, resolved)
+
+    async def _execute(
+        self,
+        request_adapter: Any,
+        context: Context,
+        root_value: None,
+        request_data: GraphQLRequestData,
+        prepared: Prepared | None,
+    ) -> ExecutionResult:
         method = request_adapter.method
         allowed = (
             {OperationType.QUERY}
@@ -213,7 +210,7 @@ class GraphQLApp(GraphQL[Context, None]):
         )
         try:
             return await self.schema.execute(
-                request_data.query,
+                prepared.text if prepared is not None else request_data.query,
                 root_value=root_value,
                 variable_values=request_data.variables,
                 context_value=context,
@@ -263,6 +260,16 @@ class GraphQLApp(GraphQL[Context, None]):
         """A connection is opened only for an open session (each operation asks again); asked
         together with the other connections opening now, in one statement (app.fanout)."""
         return await self.runtime.hub.check(bearer, context.ip) is not None
+
+
+@contextlib.contextmanager
+def _prepared(prepared: Prepared | None) -> Iterator[None]:
+    """The registered document this request's operation runs (the same task executes it)."""
+    token = PREPARED.set(prepared)
+    try:
+        yield
+    finally:
+        PREPARED.reset(token)
 
 
 _NUL_ESCAPE = re.compile(r"\\u0000", re.IGNORECASE)

@@ -1,11 +1,12 @@
 """Every table's model, imported in one place so Alembic and tests see the whole metadata."""
 
 from app.access.models import Role, RoleParent, RolePermission
-from app.audit.models import AuditEvent
+from app.audit.models import AuditEvent, AuditEventPatient
 from app.counters import Counter
 from app.db import Base
 from app.outbox.models import OutboxMessage
 from app.patients.models import Allergy, BreakGlassGrant, Coverage, Note, Patient, Problem
+from app.persisted_queries import PersistedQuery
 from app.scheduling.models import (
     Appointment,
     AppointmentSeries,
@@ -33,6 +34,7 @@ __all__ = [
     "AppointmentSeries",
     "AppointmentType",
     "AuditEvent",
+    "AuditEventPatient",
     "AvailabilityException",
     "AvailabilityTemplate",
     "Base",
@@ -45,6 +47,7 @@ __all__ = [
     "OutboxMessage",
     "Patient",
     "PatientAccess",
+    "PersistedQuery",
     "Problem",
     "Provider",
     "RefreshToken",

@@ -51,12 +51,17 @@ def settings(database_url: str) -> Settings:
     )
 
 
+async def migrated_app(database_url: str) -> Any:
+    """The app on the database at `database_url`, migrated."""
+    config = settings(database_url)
+    await asyncio.to_thread(migrate.upgrade, config)
+    return create_app(config)
+
+
 async def demo_app(server: Postgres, database: str) -> Any:
     """The app on a new, migrated database holding the demo data (users with password demo)."""
     server.psql(f"CREATE DATABASE {database}")
-    config = settings(server.url(database))
-    await asyncio.to_thread(migrate.upgrade, config)
-    app = create_app(config)
+    app = await migrated_app(server.url(database))
     await seed_demo(app.state.runtime)
     return app
 

@@ -227,9 +227,12 @@ async def main() -> None:
             app_body, raw_body = await graphql(), await sql()
             visits = sum(len(p["appointments"]) for p in app_body["data"]["schedule"]["providers"])
             same = app_body == raw_body
+            audit_before = await _audit_rows(engine)
             began = time.perf_counter()
             app_s, raw_s = await interleaved(ROUNDS, graphql, sql)
             took = time.perf_counter() - began
+            audit_after = await _audit_rows(engine)
+            audit = [(a - b) / ROUNDS for a, b in zip(audit_after, audit_before, strict=True)]
         await app.state.runtime.close()
     print(
         f"{len(app_body['data']['schedule']['providers'])} providers, {visits} visits; "
@@ -239,6 +242,20 @@ async def main() -> None:
         f"day view: app {app_s * 1000:.0f} ms, raw SQL {raw_s * 1000:.0f} ms (medians); "
         f"ratio {app_s / raw_s:.1f}x (target <= 4); {load()}"
     )
+    print(f"audit rows per day view: {audit[0]:.0f} events, {audit[1]:.0f} patient links")
+
+
+async def _audit_rows(engine: Any) -> list[int]:
+    """Rows in the audit trail: events, and patient links where the trail has them."""
+    async with engine.connect() as conn:
+        counts = [(await conn.execute(text("SELECT count(*) FROM audit_events"))).scalar_one()]
+        links = await conn.execute(text("SELECT to_regclass('audit_event_patients')"))
+        if links.scalar_one() is not None:
+            sql = text("SELECT count(*) FROM audit_event_patients")
+            counts.append((await conn.execute(sql)).scalar_one())
+        else:
+            counts.append(0)
+    return counts
 
 
 if __name__ == "__main__":

@@ -23,9 +23,7 @@ from typing import Any
 import httpx
 from sqlalchemy import event
 
-from app import migrate
-from app.config import Settings
-from app.main import create_app
+from bench._support import migrated_app
 
 LOGIN = 'mutation { login(input: {username: "front_desk", password: "demo"}) { accessToken } }'
 CREATE = """
@@ -80,14 +78,7 @@ async def measure(mode: str) -> tuple[float, float, float]:
     directory = Path(tempfile.mkdtemp())
     bare = _bare_commits(directory / "bare.db", mode)
     path = directory / "bench.db"
-    settings = Settings(
-        database_url=f"sqlite+aiosqlite:///{path}",
-        environment="test",
-        argon2_time_cost=1,
-        argon2_memory_kib=1024,
-    )
-    await asyncio.to_thread(migrate.upgrade, settings)
-    app = create_app(settings)
+    app = await migrated_app(f"sqlite+aiosqlite:///{path}")
     runtime = app.state.runtime
 
     @event.listens_for(runtime.engine.sync_engine, "connect")

@@ -16,10 +16,8 @@ from pathlib import Path
 import httpx
 from sqlalchemy import event
 
-from app import migrate
-from app.config import Settings
-from app.main import create_app
 from app.seed import seed_demo
+from bench._support import migrated_app
 
 QUERY = """
 query($first: Int!) { patients(first: $first) { totalCount edges { node {
@@ -31,14 +29,7 @@ LOGIN = 'mutation { login(input: {username: "provider", password: "demo"}) { acc
 
 async def main() -> None:
     path = Path(tempfile.mkdtemp()) / "bench.db"
-    settings = Settings(
-        database_url=f"sqlite+aiosqlite:///{path}",
-        environment="test",
-        argon2_time_cost=1,
-        argon2_memory_kib=1024,
-    )
-    await asyncio.to_thread(migrate.upgrade, settings)
-    app = create_app(settings)
+    app = await migrated_app(f"sqlite+aiosqlite:///{path}")
     runtime = app.state.runtime
     await seed_demo(runtime)
     statements: list[str] = []

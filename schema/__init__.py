@@ -6,10 +6,11 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import DisableIntrospection, MaxTokensLimiter, ParserCache
+from strawberry.extensions import DisableIntrospection, MaxTokensLimiter
 from strawberry.types import ExecutionContext
 
 from app.config import Settings
+from schema import fast_fields
 from schema.access.schema import AccessMutations, AccessQueries
 from schema.audit.schema import AuditQueries
 from schema.bounds import DocumentLimits, bounded_validation
@@ -29,6 +30,8 @@ from schema.patients.break_glass import (
 )
 from schema.patients.mutations import PatientMutations
 from schema.patients.queries import PatientQueries
+from schema.persisted import DocumentChecks
+from schema.prepared import Documents
 from schema.scalars import SCALARS
 from schema.scheduling.mutations import SchedulingMutations
 from schema.scheduling.queries import SchedulingQueries
@@ -88,6 +91,7 @@ class Subscription(SchedulingSubscriptions, BreakGlassSubscriptions):
 
 class PracticeSchema(strawberry.Schema):
     hide_suggestions = False  # "Did you mean 'ssn'?" names fields as introspection would
+    checks: DocumentChecks  # what a persisted document is checked against, once
 
     def _get_custom_context_kwargs(
         self, operation_extensions: dict[str, Any] | None = None, *, sync: bool = False
@@ -105,7 +109,7 @@ class PracticeSchema(strawberry.Schema):
         log_errors(errors, request_id)
 
 
-def create_schema(settings: Settings) -> strawberry.Schema:
+def create_schema(settings: Settings) -> PracticeSchema:
     # "Did you mean 'ssn'?" names fields as introspection would: never in production, where a
     # practice may still turn introspection on for its own developers.
     hide_suggestions = settings.environment == "production" or not settings.introspection
@@ -116,7 +120,7 @@ def create_schema(settings: Settings) -> strawberry.Schema:
     )
     extensions: list[Any] = [
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
-        lambda: ParserCache(maxsize=256),
+        lambda: Documents(maxsize=256),  # a registered document arrives parsed
         bounded_validation(limits, hide_suggestions=hide_suggestions),
         cost_limit(settings.max_query_cost, settings.max_page_size),  # before any SQL
         LoadedPolicy,
@@ -134,5 +138,14 @@ def create_schema(settings: Settings) -> strawberry.Schema:
         scalar_overrides=SCALARS,
     )
     schema.hide_suggestions = hide_suggestions
+    schema.checks = DocumentChecks(
+        limits=limits,
+        max_tokens=settings.max_tokens,
+        introspection=settings.introspection,
+        hide_suggestions=hide_suggestions,
+        max_cost=settings.max_query_cost,
+        max_page_size=settings.max_page_size,
+    )
     describe_node_interface(schema._schema)
+    fast_fields.install(schema)
     return schema

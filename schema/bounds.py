@@ -35,6 +35,8 @@ from strawberry.extensions import SchemaExtension
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
+from schema.prepared import prepared_for
+
 
 @dataclass(frozen=True)
 class DocumentLimits:
@@ -215,12 +217,17 @@ def bounded_validation(
     class BoundedValidation(SchemaExtension):
         def on_validate(self) -> Iterator[None]:
             context = self.execution_context
+            prepared = prepared_for(context)
+            if prepared is not None:  # checked when it was registered (schema/persisted.py)
+                context.pre_execution_errors = list(prepared.errors)
+                yield
+                return
             document = context.graphql_document
             assert document is not None
             errors = document_errors(document, limits)
             key = document_key(document)
             if not errors and (key is None or key not in valid):
-                errors = _validate(
+                errors = validate_document(
                     context.schema._schema, document, context.validation_rules, hide_suggestions
                 )
                 if not errors and key is not None:
@@ -231,7 +238,7 @@ def bounded_validation(
     return BoundedValidation
 
 
-def _validate(
+def validate_document(
     schema: GraphQLSchema,
     document: DocumentNode,
     rules: tuple[type[ASTValidationRule], ...],

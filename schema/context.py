@@ -75,6 +75,8 @@ class Operation:
         self._reads: AsyncSession | None = None
         self._lock = asyncio.Lock()
         self._loaders: dict[Any, DataLoader[Any, Any]] = {}
+        # guards' role decisions, made once per operation (schema/fast_fields.py)
+        self.field_decisions: dict[tuple[tuple[str, str], ...], tuple[bool, ...] | None] = {}
 
     @property
     def read_session(self) -> AsyncSession:
@@ -158,6 +160,7 @@ class Operation:
     async def _renew_unlocked(self) -> None:
         await self._finish_unlocked()
         self._loaders.clear()
+        self.field_decisions.clear()  # the policy may have been reloaded since
 
     async def _finish_unlocked(self) -> None:
         if self._reads is None:

@@ -257,8 +257,10 @@ ErrorCode = described_enum(
     "GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED (also for a document too deep, with too "
     "many aliases or repeated fields), QUERY_TOO_COSTLY (the response could hold too many "
     "fields: `extensions.cost` and `maxCost` say how many; nothing ran), OPERATION_TIMED_OUT "
-    "(stopped at the server's time limit) and INTERNAL_SERVER_ERROR (with a requestId to "
-    "quote).",
+    "(stopped at the server's time limit), the persisted-query codes PERSISTED_QUERY_NOT_FOUND "
+    "(send the document with its hash), PROVIDED_SHA_DOES_NOT_MATCH, PERSISTED_QUERY_INVALID "
+    "and PERSISTED_QUERY_REQUIRED (this server runs registered documents only; see "
+    "docs/API.md), and INTERNAL_SERVER_ERROR (with a requestId to quote).",
     CODE_DESCRIPTIONS,
 )
 

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Annotated, Generic, TypeVar
 
 import strawberry
 from graphql import GraphQLError
 
 T = TypeVar("T")
+
+# The `first` argument of every paginated list: one wording, one range.
+First = Annotated[
+    int | None,
+    strawberry.argument(
+        description="Page size, 0 to the server's maximum (100 by default), which is "
+        "also what null gives; outside that range, BAD_USER_INPUT."
+    ),
+]
 _PREFIX = "offset:"
 _MAX_OFFSET = 2**31 - 2  # no page starts further; larger numbers overflow SQL integers
 

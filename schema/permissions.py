@@ -73,15 +73,12 @@ class Can(BasePermission):
             raise unauthenticated()
         return info.context.runtime.authorizer.can(actor, self.resource, self.action)
 
-    async def allows_async(self, source: Any, info: Info[Context, Any]) -> bool:
-        if self.allows(info):
-            return True
-        if self.break_glass:
-            from schema.patients.loaders import break_glass_by_patient_id
+    async def granted(self, source: Any, info: Info[Context, Any]) -> bool:
+        """Whether the caller's break-glass grant for the source's patient lets them in."""
+        from schema.patients.loaders import break_glass_by_patient_id
 
-            patient_id = self.patient_of(source)
-            return patient_id is not None and await break_glass_by_patient_id(info).load(patient_id)
-        return False
+        patient_id = self.patient_of(source)
+        return patient_id is not None and await break_glass_by_patient_id(info).load(patient_id)
 
     def has_permission(self, source: Any, info: Info[Context, Any], **kwargs: Any) -> bool:
         """For a root field or a node type (no masking, no break-glass): allowed, or refused."""
@@ -104,29 +101,62 @@ class Can(BasePermission):
         raise forbidden()
 
 
+Policy = tuple[tuple[str, str], ...]
+
+
+def decided(info: Any, policy: Policy) -> tuple[bool, ...] | None:
+    """Whether the operation's actor holds each (resource, action) of `policy` by role: None
+    when all are held. Asked of the authorizer once per operation and policy (the actor's roles
+    do not change within one; `Operation.renew` forgets, between subscription events)."""
+    op = info.context.op
+    if op.actor is None:
+        raise unauthenticated()
+    decisions = op.field_decisions
+    if policy not in decisions:
+        can = info.context.runtime.authorizer.can
+        held = tuple(can(op.actor, resource, action) for resource, action in policy)
+        decisions[policy] = None if all(held) else held
+    return decisions[policy]
+
+
 class Guard(PermissionExtension):
     """Runs a field's `Can`s in order: the first refusal masks or refuses the field."""
 
-    def resolve(self, next_: Any, source: Any, info: Info[Context, Any], **kwargs: Any) -> Any:
+    @functools.cached_property
+    def cans(self) -> tuple[Can, ...]:
         for permission in self.permissions:
-            if isinstance(permission, Can) and not permission.allows(info):
-                if permission.masked is not None:
-                    return permission.masked(source)
-                permission.refuse(source, info)
-            elif not isinstance(permission, Can | Public):
+            if not isinstance(permission, Can | Public):
                 raise TypeError(f"unknown guard {permission!r}")
+        return tuple(p for p in self.permissions if isinstance(p, Can))
+
+    @functools.cached_property
+    def policy(self) -> Policy:
+        return tuple((can.resource, can.action) for can in self.cans)
+
+    def refused(self, source: Any, info: Any, held: tuple[bool, ...]) -> Any:
+        """The answer of the first `Can` not held by role (see `answer`)."""
+        return self.answer(self.cans[held.index(False)], source, info)
+
+    @staticmethod
+    def answer(can: Can, source: Any, info: Any) -> Any:
+        """A refusal: the masked value, or FORBIDDEN with its audit event."""
+        if can.masked is not None:
+            return can.masked(source)
+        can.refuse(source, info)
+
+    def resolve(self, next_: Any, source: Any, info: Info[Context, Any], **kwargs: Any) -> Any:
+        held = decided(info, self.policy) if self.cans else None
+        if held is not None:
+            return self.refused(source, info, held)
         return next_(source, info, **kwargs)
 
     async def resolve_async(
         self, next_: Any, source: Any, info: Info[Context, Any], **kwargs: Any
     ) -> Any:
-        for permission in self.permissions:
-            if isinstance(permission, Can) and not await permission.allows_async(source, info):
-                if permission.masked is not None:
-                    return permission.masked(source)
-                permission.refuse(source, info)
-            elif not isinstance(permission, Can | Public):
-                raise TypeError(f"unknown guard {permission!r}")
+        held = decided(info, self.policy) if self.cans else None
+        for can, ok in zip(self.cans, held or (), strict=False):
+            if not ok and not (can.break_glass and await can.granted(source, info)):
+                return self.answer(can, source, info)
         result = next_(source, info, **kwargs)
         return result if inspect.isasyncgen(result) else await result
 

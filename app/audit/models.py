@@ -1,4 +1,5 @@
-"""The audit event row. The database refuses UPDATE and DELETE on it (triggers in migrations)."""
+"""The audit event row and the patients a folded read names. The database refuses UPDATE and
+DELETE on both (triggers in migrations)."""
 
 from __future__ import annotations
 
@@ -38,8 +39,23 @@ class AuditEvent(Base):
     outcome: Mapped[str] = mapped_column(String(32), info=MACHINE)
     break_glass: Mapped[bool] = mapped_column(default=False)
     detail: Mapped[str | None] = mapped_column(Text, info=MACHINE)
+    # A read folded from many (app/audit/trail.py): the ids read, a JSON list; their patients
+    # are its AuditEventPatient rows. NULL for every other event.
+    resource_ids: Mapped[str | None] = mapped_column(Text, info=MACHINE)
     prev_hash: Mapped[str] = mapped_column(String(64), info=MACHINE)
     # HMAC-SHA256 of the event under the key `key_id` names (held in the settings, never here);
     # NULL: an event written before the chain was keyed, hashed with plain SHA-256.
     key_id: Mapped[str | None] = mapped_column(String(32), info=MACHINE)
     hash: Mapped[str] = mapped_column(String(64), unique=True, info=MACHINE)
+
+
+class AuditEventPatient(Base):
+    """A patient whose records a folded read event read: found by patient like the event's own
+    patient_id, and part of the event's hash."""
+
+    __tablename__ = "audit_event_patients"
+
+    # No foreign key: the hash, not the schema, proves a link belongs (a link to no event
+    # or to a later one shows as tampering when verify reaches that seq)
+    event_seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(primary_key=True, index=True)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import trail
-from app.audit.models import AuditEvent
+from app.audit.models import AuditEvent, AuditEventPatient
 from app.authz import Actor
 from app.errors import CommonErrorCode, DomainError
 from app.patients.break_glass_review import GrantFilter, events_of_grants
@@ -20,6 +20,17 @@ class AuditPage:
     events: list[AuditEvent]
     total: int  # matching events, on every page
     has_more: bool  # older matching events follow this page
+    patients: dict[int, list[int]]  # a folded read's patients, by event seq
+
+
+def about_patient(patient_id: int) -> ColumnElement[bool]:
+    """Events about the patient: its own (patient_id) or a read naming it among others."""
+    return or_(
+        AuditEvent.patient_id == patient_id,
+        AuditEvent.seq.in_(
+            select(AuditEventPatient.event_seq).where(AuditEventPatient.patient_id == patient_id)
+        ),
+    )
 
 
 def _instant(value: datetime | None, field: str) -> datetime | None:
@@ -61,7 +72,7 @@ async def search(
     since, until = _instant(since, "since"), _instant(until, "until")
     stmt = select(AuditEvent)
     if patient_id is not None:
-        stmt = stmt.where(AuditEvent.patient_id == patient_id)
+        stmt = stmt.where(about_patient(patient_id))
     if actor_username:
         stmt = stmt.where(AuditEvent.actor_username == actor_username)
     if since:
@@ -88,4 +99,5 @@ async def search(
         patient_id=patient_id,
         detail={"count": len(events)},
     )
-    return AuditPage(events, total, len(rows) > limit)
+    patients = await trail.patients_of_events(session, [e.seq for e in events])
+    return AuditPage(events, total, len(rows) > limit, patients)

@@ -9,6 +9,12 @@ Each event's hash is an HMAC-SHA256 under a key from the settings, never stored 
 and the event records the key's id: someone who can write the database but lacks the key cannot
 rewrite an event and recompute the hashes after it. Events written before the chain was keyed
 (key id NULL) are plain SHA-256; verify accepts them only up to `audit_unkeyed_until`.
+
+Reads are folded: a transaction's reads of records of one type become one event listing the ids
+read (`resource_ids`), with a row per patient they belong to in audit_event_patients (a read of
+a patient's list of allergies, problems, ... names the patient). A day view
+reads a thousand records; one event each made the trail the costliest part of the request. The
+sorted ids and patients are part of the event's hash, so a link changed, added or removed shows.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from typing import Any, TypeVar
 from sqlalchemy import insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.audit.models import AuditEvent
+from app.audit.models import AuditEvent, AuditEventPatient
 from app.authz import ALL_ROWS, Actor
 from app.config import Settings
 from app.db import utcnow
@@ -53,6 +59,17 @@ HASHED_FIELDS = (
     "detail",
     "prev_hash",
 )
+# What folds reads into one event: everything but the record read and its patient
+_FOLD_KEY = (
+    "actor_user_id",
+    "actor_username",
+    "actor_roles",
+    "resource_type",
+    "request_id",
+    "ip",
+    "outcome",
+    "break_glass",
+)
 
 
 def record(
@@ -67,7 +84,8 @@ def record(
     break_glass: bool = False,
     detail: dict[str, Any] | None = None,
 ) -> None:
-    """Buffer one event; identical reads within one transaction are recorded once."""
+    """Buffer one event; the reads of one transaction are folded into one event a record type
+    (see `_folded`)."""
     event = {
         "occurred_at": utcnow(),
         "actor_user_id": actor.user_id,
@@ -136,11 +154,53 @@ async def add_created(
     return row
 
 
+def _sort_ids(ids: Iterable[str]) -> list[str]:
+    """Record ids in order, numeric ones by value."""
+    return sorted(ids, key=lambda i: (len(i), i) if i.isdigit() else (1 << 30, i))
+
+
+def _folded(pending: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The buffered events, the reads of records or of a patient's lists (without detail)
+    folded into one event per `_FOLD_KEY`, in the place of the first, carrying `patient_ids`
+    (for the links).
+
+    A folded event names the record and the patient in its own columns when there is one, so
+    a single read looks as it always did."""
+    events: list[dict[str, Any]] = []
+    folds: dict[tuple[Any, ...], tuple[dict[str, Any], dict[str, None], set[int]]] = {}
+    for event in pending:
+        names = event["resource_id"] is not None or event["patient_id"] is not None
+        if event["action"] != "read" or event["detail"] is not None or not names:
+            events.append(event)
+            continue
+        fold_key = tuple(event[name] for name in _FOLD_KEY)
+        if fold_key not in folds:
+            folds[fold_key] = ({**event}, {}, set())
+            events.append(folds[fold_key][0])
+        _, ids, patients = folds[fold_key]
+        if event["resource_id"] is not None:  # None: a patient's list (of allergies, ...)
+            ids[event["resource_id"]] = None
+        if event["patient_id"] is not None:
+            patients.add(event["patient_id"])
+    for event, ids, patients in folds.values():
+        event["resource_ids"] = json.dumps(_sort_ids(ids), separators=(",", ":"))
+        event["resource_id"] = next(iter(ids)) if len(ids) == 1 else None
+        event["patient_id"] = next(iter(patients)) if len(patients) == 1 else None
+        event["patient_ids"] = sorted(patients)
+    return events
+
+
 def event_hash(values: dict[str, Any], key: bytes | None) -> str:
     """HMAC-SHA256 of the event (its key id included) under `key`; None: a legacy event's plain
-    SHA-256, over the fields hashed before the chain was keyed."""
+    SHA-256, over the fields hashed before the chain was keyed.
+
+    A folded read's ids and patients are hashed too; other events hash as they always did, and
+    a patient link added to one makes it a different event."""
     names = HASHED_FIELDS if key is None else (*HASHED_FIELDS, "key_id")
     canonical = {name: values[name] for name in names}
+    if values.get("resource_ids") is not None or values.get("patient_ids"):
+        canonical["resource_ids"] = values.get("resource_ids")
+        canonical["patient_ids"] = sorted(values.get("patient_ids") or ())
     occurred_at = canonical["occurred_at"]
     if isinstance(occurred_at, datetime):
         canonical["occurred_at"] = occurred_at.isoformat()
@@ -169,14 +229,17 @@ async def flush(session: AsyncSession) -> int:
         )
     ).first()
     seq, prev_hash = (head.seq, head.hash) if head else (0, GENESIS_HASH)
-    rows = []
-    for event in pending.values():
+    rows, links = [], []
+    for event in _folded(pending.values()):
         seq += 1
-        row = {**event, "seq": seq, "prev_hash": prev_hash, "key_id": key_id}
+        row = {"resource_ids": None, **event, "seq": seq, "prev_hash": prev_hash, "key_id": key_id}
         row["hash"] = prev_hash = event_hash(row, key)
+        links += [{"event_seq": seq, "patient_id": p} for p in row.pop("patient_ids", ())]
         rows.append(row)
     # render_nulls: one executemany, not one INSERT per pattern of null columns
     await session.execute(insert(AuditEvent).execution_options(render_nulls=True), rows)
+    if links:
+        await session.execute(insert(AuditEventPatient), links)
     pending.clear()
     return len(rows)
 
@@ -195,7 +258,25 @@ class ChainReport:
         return self.first_bad_seq is None
 
 
-async def _events(session: AsyncSession, batch: int = 5000) -> AsyncIterator[AuditEvent]:
+async def patients_of_events(session: AsyncSession, seqs: Sequence[int]) -> dict[int, list[int]]:
+    """The patients each folded read names, by event seq (sorted)."""
+    found: dict[int, list[int]] = {}
+    if not seqs:
+        return found
+    links = await session.execute(
+        select(AuditEventPatient.event_seq, AuditEventPatient.patient_id)
+        .where(AuditEventPatient.event_seq.in_(seqs))
+        .order_by(AuditEventPatient.event_seq, AuditEventPatient.patient_id)
+    )
+    for event_seq, patient_id in links:
+        found.setdefault(event_seq, []).append(patient_id)
+    return found
+
+
+async def _events(
+    session: AsyncSession, batch: int = 5000
+) -> AsyncIterator[tuple[AuditEvent, list[int]]]:
+    """The chain in order, each event with the patients its links name."""
     last = 0
     while True:
         rows = (
@@ -208,8 +289,9 @@ async def _events(session: AsyncSession, batch: int = 5000) -> AsyncIterator[Aud
         ).all()
         if not rows:
             return
+        patients = await patients_of_events(session, [row.seq for row in rows])
         for row in rows:
-            yield row
+            yield row, patients.get(row.seq, [])
         last = rows[-1].seq
 
 
@@ -239,8 +321,9 @@ async def verify(
     """
     expected_prev, expected_seq, checked = GENESIS_HASH, 1, 0
     key_ids, latest = list(settings.audit_keys), None
-    async for event in _events(session):
-        values = {name: getattr(event, name) for name in (*HASHED_FIELDS, "key_id")}
+    async for event, patient_ids in _events(session):
+        values = {name: getattr(event, name) for name in (*HASHED_FIELDS, "key_id", "resource_ids")}
+        values["patient_ids"] = patient_ids
         if event.seq != expected_seq:
             return ChainReport(checked, expected_seq, "event missing (sequence gap)")
         if event.prev_hash != expected_prev:

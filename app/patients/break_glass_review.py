@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, String, and_, cast, func, or_, select
+from sqlalchemy import ColumnElement, String, and_, cast, func, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from app.audit import trail
-from app.audit.models import AuditEvent
+from app.audit.models import AuditEvent, AuditEventPatient
 from app.authz import Actor
 from app.db import utcnow
 from app.errors import CommonErrorCode, DomainError, NotFound
@@ -141,8 +141,10 @@ def events_of_grants(grants: GrantFilter) -> ColumnElement[bool]:
     grants of one user for one patient overlapped belong to both.)
 
     Both parts are uncorrelated subqueries: the grants are walked once, each finding its
-    events by time (the trail's occurred_at index), never the trail once per grant."""
+    events by time (the trail's occurred_at index), never the trail once per grant. A read
+    folded over several patients names the grant's patient in a link, not in patient_id."""
     g, e = aliased(BreakGlassGrant), aliased(AuditEvent)
+    link = aliased(AuditEventPatient)
     matching: list[ColumnElement[bool]] = []
     if grants.reviewed is not None:
         matching.append(g.reviewed_at.is_not(None) if grants.reviewed else g.reviewed_at.is_(None))
@@ -150,18 +152,18 @@ def events_of_grants(grants: GrantFilter) -> ColumnElement[bool]:
         matching.append(g.finding == grants.finding)
     if grants.grant_id is not None:
         matching.append(g.id == grants.grant_id)
-    under_grant = (
+    while_it_ran = and_(
+        e.occurred_at >= g.granted_at,
+        e.occurred_at < g.expires_at,
+        e.actor_user_id == g.user_id,
+    )
+    held = (e.break_glass.is_(True), e.outcome == "success", *matching)
+    under_grant = union(
+        select(e.seq).join(g, and_(while_it_ran, e.patient_id == g.patient_id)).where(*held),
         select(e.seq)
-        .join(
-            g,
-            and_(
-                e.occurred_at >= g.granted_at,
-                e.occurred_at < g.expires_at,
-                e.actor_user_id == g.user_id,
-                e.patient_id == g.patient_id,
-            ),
-        )
-        .where(e.break_glass.is_(True), e.outcome == "success", *matching)
+        .join(link, link.event_seq == e.seq)
+        .join(g, and_(while_it_ran, link.patient_id == g.patient_id))
+        .where(*held),
     )
     reviews = select(cast(g.id, String)).where(*matching)
     return or_(

@@ -16,7 +16,15 @@ from app.patients.break_glass_review import GrantFilter
 from schema.context import Context
 from schema.errors import query_errors
 from schema.ids import pk, to_global
-from schema.pagination import Connection, Edge, PageInfo, decode_cursor, encode_cursor, page
+from schema.pagination import (
+    Connection,
+    Edge,
+    First,
+    PageInfo,
+    decode_cursor,
+    encode_cursor,
+    page,
+)
 from schema.patients.break_glass import BreakGlassFinding
 from schema.permissions import can, who
 
@@ -64,10 +72,22 @@ class AuditEvent:
     )
     resource_id: str | None = strawberry.field(
         description="The record's database key (not its global id), or a session's id for "
-        "Session; null when no one record is concerned (a list read, a refusal)."
+        "Session; null when no one record is concerned (a refusal, a read of several records: "
+        "see resourceIds)."
+    )
+    resource_ids: list[str] | None = strawberry.field(
+        description="For a read of records: the database keys of every record of this type "
+        "that one request read (a request's reads of one record type are one entry), in "
+        "order; null for any other entry."
     )
     patient_id: relay.GlobalID | None = strawberry.field(
-        description="The patient the record belongs to, as a Patient id; null when none."
+        description="The patient the record belongs to, as a Patient id; null when none, or "
+        "when a read concerns several patients (see patientIds)."
+    )
+    patient_ids: list[relay.GlobalID] = strawberry.field(
+        description="Every patient the entry concerns, as Patient ids: for a read, the "
+        "patients of all the records read; otherwise the patient of patientId, if any. "
+        "Part of the entry's hash."
     )
     request_id: str | None = strawberry.field(
         description="The id of the request it came from (its X-Request-ID response header); "
@@ -102,7 +122,10 @@ class AuditEvent:
     )
 
     @classmethod
-    def from_model(cls, e: AuditEventModel) -> AuditEvent:
+    def from_model(cls, e: AuditEventModel, patients: list[int]) -> AuditEvent:
+        """`patients`: the event's patient links (a read's patients), empty for other events."""
+        if not patients and e.patient_id:
+            patients = [e.patient_id]
         return cls(
             seq=e.seq,
             occurred_at=e.occurred_at,
@@ -111,6 +134,8 @@ class AuditEvent:
             action=e.action,
             resource_type=e.resource_type,
             resource_id=e.resource_id,
+            resource_ids=json.loads(e.resource_ids) if e.resource_ids else None,
+            patient_ids=[to_global("Patient", p) for p in patients],
             patient_id=to_global("Patient", e.patient_id) if e.patient_id else None,
             request_id=e.request_id,
             ip=e.ip,
@@ -126,7 +151,8 @@ class AuditEventFilter:
     patient_id: relay.GlobalID | None = strawberry.field(
         default=None,
         description="Only events about this patient (a Patient id; any other id is "
-        "BAD_USER_INPUT).",
+        "BAD_USER_INPUT), including reads of several patients' records that name it in "
+        "patientIds.",
     )
     actor_username: str | None = strawberry.field(
         default=None, description="Only events of this login name (exact match)."
@@ -190,13 +216,7 @@ class AuditQueries:
             AuditEventFilter | None,
             strawberry.argument(description="Which events; null lists them all."),
         ] = None,
-        first: Annotated[
-            int | None,
-            strawberry.argument(
-                description="Page size, 0 to the server's maximum (100 by default), which is "
-                "also what null gives; outside that range, BAD_USER_INPUT."
-            ),
-        ] = None,
+        first: First = None,
         after: Annotated[
             str | None,
             strawberry.argument(
@@ -227,7 +247,11 @@ class AuditQueries:
                     limit=limit,
                 )
         edges = [
-            Edge(cursor=_encode_cursor(e.seq), node=AuditEvent.from_model(e)) for e in found.events
+            Edge(
+                cursor=_encode_cursor(e.seq),
+                node=AuditEvent.from_model(e, found.patients.get(e.seq, [])),
+            )
+            for e in found.events
         ]
         return Connection(
             edges=edges,

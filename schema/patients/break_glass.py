@@ -18,7 +18,15 @@ from schema.enums import described_enum
 from schema.errors import UserError, run_mutation, to_user_errors
 from schema.ids import pk, to_global
 from schema.nodes import node_resolver
-from schema.pagination import Connection, Edge, PageInfo, decode_cursor, encode_cursor, page
+from schema.pagination import (
+    Connection,
+    Edge,
+    First,
+    PageInfo,
+    decode_cursor,
+    encode_cursor,
+    page,
+)
 from schema.patients.inputs import BreakGlassInput
 from schema.permissions import can, who
 from schema.users.loaders import staff_name_by_user_id
@@ -159,13 +167,7 @@ class BreakGlassQueries:
             BreakGlassFinding | None,  # type: ignore[valid-type]
             strawberry.argument(description="Only grants whose latest finding is this one."),
         ] = None,
-        first: Annotated[
-            int | None,
-            strawberry.argument(
-                description="Page size, 0 to the server's maximum (100 by default), which is "
-                "also what null gives; outside that range, BAD_USER_INPUT."
-            ),
-        ] = None,
+        first: First = None,
         after: Annotated[
             str | None,
             strawberry.argument(

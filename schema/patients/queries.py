@@ -12,7 +12,7 @@ from strawberry.types import Info
 from app.patients import demographics
 from schema.context import Context
 from schema.ids import pk_or_none
-from schema.pagination import Connection, connection, page
+from schema.pagination import Connection, First, connection, page
 from schema.patients.types import PatientNode
 from schema.permissions import can, who
 
@@ -53,13 +53,7 @@ class PatientQueries:
                 "preferred name (any case). At most 200 characters; null or blank lists all."
             ),
         ] = None,
-        first: Annotated[
-            int | None,
-            strawberry.argument(
-                description="Page size, 0 to the server's maximum (100 by default), which is "
-                "also what null gives; outside that range, BAD_USER_INPUT."
-            ),
-        ] = None,
+        first: First = None,
         after: Annotated[
             str | None,
             strawberry.argument(

@@ -24,8 +24,8 @@ query Day($location: ID!, $date: Date!) {
 """
 # the caller (whom the token speaks for now); location, appointments, providers; users,
 # patients, types and rooms (one loader each); the audit trail's head and the insert of the
-# reads (PostgreSQL also takes the chain's lock)
-EXPECTED_STATEMENTS = {"sqlite": 10, "postgres": 11}
+# reads and of their patients (PostgreSQL also takes the chain's lock)
+EXPECTED_STATEMENTS = {"sqlite": 11, "postgres": 12}
 EXAM_ROOMS = (("Exam 1", "exam"), ("Exam 2", "exam"), ("Exam 3", "exam"))
 
 

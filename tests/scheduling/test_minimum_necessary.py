@@ -2,9 +2,7 @@
 
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import select
-
-from app.audit.models import AuditEvent
+from tests.fixtures.access import denied_to
 from tests.fixtures.graphql import error_codes
 from tests.fixtures.scheduling import book, make_clinic, make_patient
 
@@ -42,13 +40,6 @@ async def test_the_reason_and_notes_of_a_visit_are_for_clinicians_and_the_front_
     assert billed["data"]["appointments"][0]["reason"] is None
     assert billed["data"]["appointments"][0]["notes"] is None
     assert error_codes(billed) == ["FORBIDDEN", "FORBIDDEN"]
-    async with runtime.sessions() as session:
-        denied = (
-            await session.scalars(
-                select(AuditEvent).where(
-                    AuditEvent.outcome == "denied", AuditEvent.actor_username == "biller"
-                )
-            )
-        ).all()
+    denied = await denied_to(runtime, "biller")
     assert sorted(e.resource_type for e in denied) == ["Appointment.notes", "Appointment.reason"]
     assert {e.patient_id for e in denied} == {patient_pk}

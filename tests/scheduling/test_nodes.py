@@ -244,9 +244,9 @@ async def test_series_occurrences_take_the_same_statements_for_any_number_of_ser
     with statements() as many:
         large = await desk.data(SERIES_OCCURRENCES, ids=three)
     # then both take the same statements: the caller, the series, their occurrences; patients,
-    # types and rooms (one loader each); the audit trail's head and the insert of the reads
-    # (PostgreSQL also takes the chain's lock)
-    expected = {"sqlite": 8, "postgres": 9}["sqlite" if "sqlite" in database_url else "postgres"]
+    # types and rooms (one loader each); the audit trail's head, the insert of the reads and
+    # of the patients they name (PostgreSQL also takes the chain's lock)
+    expected = {"sqlite": 9, "postgres": 10}["sqlite" if "sqlite" in database_url else "postgres"]
     assert few.count == many.count == expected, (few.statements, many.statements)
     assert [len(s["appointments"]) for s in small["nodes"]] == [2]
     assert [len(s["appointments"]) for s in large["nodes"]] == [4, 4, 4]

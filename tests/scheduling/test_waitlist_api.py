@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
 
-from app.audit.models import AuditEvent
+from app.audit.models import AuditEvent, AuditEventPatient
 from app.scheduling.models import WaitlistOffer
 from tests.fixtures.graphql import error_codes
 from tests.fixtures.scheduling import (
@@ -263,14 +263,22 @@ async def test_the_waitlist_is_for_the_front_desk_and_clinicians_and_its_reads_a
         "biller": ["FORBIDDEN"],
         "inventory_manager": ["FORBIDDEN"],
     }
-    # and every entry and offer read is audited against its patient
+    # and every entry and offer read is audited against its patient (a request's reads of one
+    # kind are one event, its patients linked in audit_event_patients)
     async with runtime.sessions() as session:
-        audited = {
-            (e.actor_username, e.resource_type, e.patient_id)
-            for e in (
-                await session.scalars(select(AuditEvent).where(AuditEvent.action == "read"))
+        audited = set(
+            (
+                await session.execute(
+                    select(
+                        AuditEvent.actor_username,
+                        AuditEvent.resource_type,
+                        AuditEventPatient.patient_id,
+                    )
+                    .join(AuditEventPatient, AuditEventPatient.event_seq == AuditEvent.seq)
+                    .where(AuditEvent.action == "read")
+                )
             ).all()
-        }
+        )
     for role in ("front_desk", "provider", "nurse"):
         assert {(role, "WaitlistEntry", pk) for pk, _ in waiting} <= audited
         assert (role, "WaitlistOffer", waiting[0][0]) in audited
@@ -294,8 +302,9 @@ async def test_the_waitlist_takes_the_same_statements_for_any_number_of_entries(
         large = await desk.data(WAITLIST, location=clinic.location_id)
     # then both take the same statements: the caller, the location, the count, the entries;
     # patients, types, locations, providers, offers and their messages (one loader each); the
-    # audit trail's head and the insert of the reads (PostgreSQL also takes the chain's lock)
-    expected = {"sqlite": 12, "postgres": 13}["sqlite" if "sqlite" in database_url else "postgres"]
+    # audit trail's head, the insert of the reads and of their patients (PostgreSQL also takes
+    # the chain's lock)
+    expected = {"sqlite": 13, "postgres": 14}["sqlite" if "sqlite" in database_url else "postgres"]
     assert one.count == three.count == expected, (one.statements, three.statements)
     assert len(entries(small)) == 1 and len(entries(large)) == 3
     assert [len(e["offers"]) for e in entries(large)] == [1, 0, 0]

@@ -1,0 +1,1 @@
+"""Billing and claims: encounters, charges, claims, X12 files, remittances and the money ledger."""
