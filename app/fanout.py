@@ -8,17 +8,23 @@ commit through the chain's lock, its own session check) made delivery grow linea
 - `FanoutHub.commit_reads` writes all recipients' read audit events in one transaction (one
   event per recipient and read, as before; the chain is extended under its lock, once);
 - `FanoutHub.shared` resolves what an event needs once per (event, row scope) and hands every
-  subscriber of that scope the same result.
+  subscriber of that scope the same result;
+- `FanoutHub.deliver` resolves a subscription's document once per event and group of identical
+  subscribers (document, variables, roles, row scope), checks the group's recipients' sessions
+  in one statement, commits one audit of the payload for all of them, and only then hands them
+  the payload. A recipient waiting here holds no connection: the group's work holds one.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Awaitable, Callable, Coroutine, Hashable
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.audit import trail
 from app.authz import Actor, ActorKind, act_as
 from app.sessions import Bearer, current_actors
 from app.transaction import commit_buffers, pop_buffers
@@ -60,6 +66,30 @@ class Batcher(Generic[T, R]):
                     future.set_result(result)
 
 
+@dataclass(frozen=True)
+class Recipient:
+    """A subscriber an event is for: its token, and the roles it subscribed under."""
+
+    bearer: Bearer
+    ip: str | None
+    roles: tuple[str, ...]
+    request_id: str
+
+
+# Resolves a group's payload as the actor given; returns it with the audit events it recorded
+Resolve = Callable[[Actor], Coroutine[Any, Any, tuple[T, list[dict[str, Any]]]]]
+
+
+class _Group(Generic[T]):
+    """The recipients of one event with one key: resolved once, delivered in batches."""
+
+    def __init__(self, anchor: object, resolve: Resolve[T]) -> None:
+        self.anchor = anchor  # held: its id cannot be reused while the group lives
+        self.resolve = resolve
+        self.resolved: asyncio.Task[tuple[T, list[dict[str, Any]]]] | None = None
+        self.batches: Batcher[Recipient, tuple[Actor | None, T | None]] | None = None
+
+
 def scope_key(actor: Actor) -> tuple[Any, ...]:
     """What decides which rows an actor may see: the roles, and a patient user's own links."""
     user = actor.user_id if actor.kind is ActorKind.PATIENT else None
@@ -79,6 +109,7 @@ class FanoutHub:
         self._checks: Batcher[tuple[Bearer, str | None], Actor | None] = Batcher(self._check_all)
         self._commits: Batcher[dict[str, Any], None] = Batcher(self._commit_all)
         self._shared: dict[Hashable, tuple[object, asyncio.Task[Any]]] = {}
+        self._groups: dict[Hashable, _Group[Any]] = {}
 
     async def check(self, bearer: Bearer, ip: str | None) -> Actor | None:
         """Whom `bearer` speaks for now (app.sessions), asked together with everyone else's."""
@@ -126,3 +157,43 @@ class FanoutHub:
     async def _resolve(self, actor: Actor, resolve: Callable[[AsyncSession], Awaitable[T]]) -> T:
         async with self._reads() as session:
             return await resolve(act_as(session, actor))
+
+    async def deliver(
+        self, anchor: object, key: Hashable, recipient: Recipient, resolve: Resolve[T]
+    ) -> tuple[Actor | None, T | None]:
+        """`recipient`'s copy of what `resolve` makes of `anchor` (an event) for `key` (the
+        document, its variables, the row scope), with whom its token speaks for now: (None,
+        None) when its session has ended or its roles changed. The first recipient's `resolve`
+        runs once, as the first recipient whose session is still valid; recipients waiting
+        together are checked in one statement and audited in one transaction."""
+        full_key = (id(anchor), key)
+        group = self._groups.get(full_key)
+        if group is None:
+            group = self._groups[full_key] = _Group(anchor, resolve)
+            group.batches = Batcher(lambda batch: self._deliver(group, batch))
+            asyncio.get_running_loop().call_later(
+                SHARED_FOR_SECONDS, self._groups.pop, full_key, None
+            )
+        assert group.batches is not None
+        return await group.batches.submit(recipient)
+
+    async def _deliver(
+        self, group: _Group[T], batch: list[Recipient]
+    ) -> list[tuple[Actor | None, T | None]]:
+        now = await asyncio.gather(*(self.check(r.bearer, r.ip) for r in batch))
+        actors = [
+            actor.for_request(r.request_id)
+            if actor is not None and actor.roles == r.roles
+            else None
+            for actor, r in zip(now, batch, strict=True)
+        ]
+        live = [actor for actor in actors if actor is not None]
+        if not live:
+            return [(None, None)] * len(batch)
+        if group.resolved is None:
+            group.resolved = asyncio.create_task(group.resolve(live[0]))
+        payload, events = await asyncio.shield(group.resolved)
+        if events:  # the payload leaves only once its reads are in the chain
+            delivered = trail.delivered(events, live)
+            await self._commits.submit({trail.PENDING_KEY: dict(enumerate(delivered))})
+        return [(actor, payload if actor is not None else None) for actor in actors]

@@ -22,6 +22,7 @@ from schema.extensions import (
     deadline,
     log_errors,
 )
+from schema.live_events import SharedEventExecutor
 from schema.nodes import NodeQueries, describe_node_interface
 from schema.patients.break_glass import (
     BreakGlassMutations,
@@ -136,6 +137,7 @@ def create_schema(settings: Settings) -> PracticeSchema:
         subscription=Subscription,
         extensions=extensions,
         scalar_overrides=SCALARS,
+        execution_context_class=SharedEventExecutor,  # an event resolved once per group
     )
     schema.hide_suggestions = hide_suggestions
     schema.checks = DocumentChecks(

@@ -77,6 +77,9 @@ class Operation:
         self._loaders: dict[Any, DataLoader[Any, Any]] = {}
         # guards' role decisions, made once per operation (schema/fast_fields.py)
         self.field_decisions: dict[tuple[tuple[str, str], ...], tuple[bool, ...] | None] = {}
+        # set when a subscription event was delivered through the hub (schema/live_events.py),
+        # which asked for the caller then: whether its session had ended
+        self.event_ended: bool | None = None
 
     @property
     def read_session(self) -> AsyncSession:
@@ -157,6 +160,17 @@ class Operation:
             if reads is not None:
                 await reads.close()
 
+    async def detach(self) -> dict[str, Any]:
+        """Let go of the read session and hand over what it buffered for a commit, instead of
+        committing it: a subscription event resolved once for many (schema/live_events.py)
+        is audited for each recipient."""
+        async with self._lock:
+            reads, self._reads = self._reads, None
+            if reads is None:
+                return {}
+            await reads.close()
+            return transaction.pop_buffers(reads)
+
     async def _renew_unlocked(self) -> None:
         await self._finish_unlocked()
         self._loaders.clear()
@@ -174,7 +188,7 @@ class Operation:
 _operation: ContextVar[Operation] = ContextVar("operation")
 
 
-def begin_operation(context: Context) -> None:
+def begin_operation(context: Context, operation: Operation | None = None) -> None:
     """Each operation runs in a task of its own (an HTTP request, a WebSocket operation), so the
     value lives as long as that task; it is left set for error logging after the operation."""
-    _operation.set(Operation(context))
+    _operation.set(operation or Operation(context))

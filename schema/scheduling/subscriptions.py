@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import relay
 from strawberry.types import Info
 
-from app.audit import trail
 from app.errors import DomainError
 from app.scheduling.availability import aware
 from app.scheduling.events import AppointmentEvent, AppointmentRescheduled
@@ -22,7 +21,6 @@ from schema.errors import query_error
 from schema.ids import pk
 from schema.permissions import can
 from schema.scheduling.changes import ScheduleChange
-from schema.scheduling.types import AppointmentNode
 
 
 def _matches(
@@ -46,17 +44,16 @@ def _matches(
     )
 
 
-async def _appointments(context: Context, event: AppointmentEvent) -> list[Appointment]:
-    """The event's appointment, read once per event and row scope for every subscriber of this
-    process (app.fanout), not audited: each subscriber records its own read."""
+async def _change(context: Context, event: AppointmentEvent) -> ScheduleChange | None:
+    """The change as pushed, read once per event and row scope for every subscriber of this
+    process (app.fanout): one object, so the hub resolves each group's document once for it."""
     ids = [event.appointment_id]
 
-    async def read(session: AsyncSession) -> list[Appointment]:
-        return list(
-            (await session.scalars(select(Appointment).where(Appointment.id.in_(ids)))).all()
-        )
+    async def read(session: AsyncSession) -> ScheduleChange | None:
+        rows = (await session.scalars(select(Appointment).where(Appointment.id.in_(ids)))).all()
+        return ScheduleChange.of(event, rows[0]) if rows else None
 
-    return await context.runtime.hub.shared(event, "appointment", context.op.staff, read)
+    return await context.runtime.hub.shared(event, "scheduleChanged", context.op.staff, read)
 
 
 @strawberry.type
@@ -105,13 +102,10 @@ class SchedulingSubscriptions:
                     continue
                 if not _matches(event, location, providers, window):
                     continue
-                rows = await _appointments(info.context, event)
-                async with op.db() as session:  # read once for all, audited for each
-                    trail.record_reads(session, op.staff, "Appointment", rows)
-                if rows:
-                    yield ScheduleChange.of(event, AppointmentNode.from_model(rows[0]))
-                # The event and its fields are resolved: commit their reads' audit events and
-                # end the transaction before waiting, however long, for the next event. (An
-                # open transaction would pin a connection, and on SQLite, whose transactions
-                # begin IMMEDIATE, hold the write lock and stop every other writer.)
+                change = await _change(info.context, event)
+                if change is not None:
+                    yield change  # resolved and audited per group of subscribers (app.fanout)
+                # Before waiting, however long, for the next event: nothing of this one stays
+                # open (an open transaction would pin a connection, and on SQLite, whose
+                # transactions begin IMMEDIATE, hold the write lock and stop every writer).
                 await op.renew()

@@ -1,30 +1,42 @@
-"""Many subscribers of one location: an event is read once for all of them (per row scope),
-each gets the same change, each read is audited per subscriber, and a subscriber whose session
-has ended is refused the event while the others get it."""
+"""Many subscribers of one location: an event's document is resolved once per group of identical
+subscribers (document, variables, roles, row scope), each gets the same payload, all of them
+audited in one event before it leaves; other roles get their own payload, and a subscriber whose
+session has ended is refused the event and closed while the others get it."""
 
 from __future__ import annotations
 
 import asyncio
 import base64
 import contextlib
+import json
 from datetime import timedelta
 from typing import Any
 
+import httpx
+import pytest
+import websockets
 from sqlalchemy import select
 
 from app.audit import trail
 from app.audit.models import AuditEvent
 from app.runtime import Runtime
 from schema import create_schema
+from schema.live_events import SharedEventExecutor
 from tests.core.test_operation_sessions import websocket_context
 from tests.fixtures.graphql import LOGIN, GraphQLClient
-from tests.fixtures.scheduling import book, days_ahead, make_clinic, make_patient
+from tests.fixtures.scheduling import book, days_ahead, make_clinic, make_patient, runtime_for
+from tests.scheduling.test_live_updates import receive, subscription
 
 SCHEDULE_CHANGED = """
 subscription Changes($location: ID!) {
   scheduleChanged(locationId: $location) {
     change appointment { id status startsAt provider { name } patient { familyName } }
   }
+}
+"""
+WITH_REASON = """
+subscription Changes($location: ID!) {
+  scheduleChanged(locationId: $location) { appointment { id reason } }
 }
 """
 LOGOUT = "mutation($token: String!) { logout(input: {refreshToken: $token}) { ok } }"
@@ -35,14 +47,23 @@ class Subscriber:
     """One subscription, run in a task of its own as over a WebSocket (an operation's state
     lives in its task's context); what it is pushed lands in `received`."""
 
-    def __init__(self, runtime: Runtime, token: str, request_id: str, location: str) -> None:
+    def __init__(
+        self,
+        runtime: Runtime,
+        token: str,
+        request_id: str,
+        location: str,
+        document: str = SCHEDULE_CHANGED,
+    ) -> None:
         self.received: asyncio.Queue[Any] = asyncio.Queue()
         self.live = asyncio.Event()
-        self._task = asyncio.create_task(self._run(runtime, token, request_id, location))
+        self._task = asyncio.create_task(self._run(runtime, token, request_id, location, document))
 
-    async def _run(self, runtime: Runtime, token: str, request_id: str, location: str) -> None:
+    async def _run(
+        self, runtime: Runtime, token: str, request_id: str, location: str, document: str
+    ) -> None:
         stream = await create_schema(runtime.settings).subscribe(
-            SCHEDULE_CHANGED,
+            document,
             variable_values={"location": location},
             context_value=websocket_context(runtime, token, request_id),
         )
@@ -80,22 +101,38 @@ async def until_all_live(subscribers: list[Subscriber], desk: GraphQLClient, cli
     raise AssertionError("not every subscription went live")
 
 
-async def read_audits(runtime: Runtime, appointment_pk: int) -> list[str | None]:
+def pk_of(global_id: str) -> int:
+    return int(base64.b64decode(global_id).decode().split(":")[1])
+
+
+def counted_resolutions(monkeypatch) -> list[tuple[int, tuple[str, ...]]]:
+    """Each resolution of a subscription event's document: its appointment, and as whom."""
+    resolutions: list[tuple[int, tuple[str, ...]]] = []
+    resolve_as = SharedEventExecutor._resolve_as
+
+    async def counted(self: SharedEventExecutor, actor: Any, serially: Any) -> Any:
+        resolutions.append((self.root_value.row.id, actor.roles))
+        return await resolve_as(self, actor, serially)
+
+    monkeypatch.setattr(SharedEventExecutor, "_resolve_as", counted)
+    return resolutions
+
+
+async def appointment_reads(runtime: Runtime, appointment_pk: int) -> list[AuditEvent]:
+    """The audit events of reads of the appointment (alone or among others)."""
     async with runtime.reads() as session:
         rows = await session.scalars(
-            select(AuditEvent.request_id).where(
-                AuditEvent.action == "read",
-                AuditEvent.resource_type == "Appointment",
-                AuditEvent.resource_id == str(appointment_pk),
-            )
+            select(AuditEvent)
+            .where(AuditEvent.action == "read", AuditEvent.resource_type == "Appointment")
+            .order_by(AuditEvent.seq)
         )
-        return sorted(rows)
+        return [e for e in rows if str(appointment_pk) in json.loads(e.resource_ids or "[]")]
 
 
-async def test_subscribers_get_one_reading_of_the_change_each_read_audited(
+async def test_identical_subscribers_share_one_resolution_audited_in_one_event(
     runtime, client, monkeypatch
 ):
-    # given five front desk subscribers of one location, all live
+    # given five subscriptions of one front desk session to one location, all live
     clinic = await make_clinic(runtime)
     _, patient = await make_patient(runtime)
     desk = await client.login("front_desk")
@@ -104,55 +141,128 @@ async def test_subscribers_get_one_reading_of_the_change_each_read_audited(
         for i in range(SUBSCRIBERS)
     ]
     await until_all_live(subscribers, desk, clinic, patient)
-    resolved: list[list[Any]] = []
-    resolve = runtime.hub._resolve
-
-    async def counted(*args: Any) -> Any:
-        rows = await resolve(*args)
-        resolved.append(rows)
-        return rows
-
-    monkeypatch.setattr(runtime.hub, "_resolve", counted)
+    resolutions = counted_resolutions(monkeypatch)
     # when one more visit is booked there
     booked = await book(desk, clinic, patient, clinic.at(days_ahead(clinic, 4), 11))
-    changes = [await s.change_of(booked["id"]) for s in subscribers]
+    pk = pk_of(booked["id"])
+    first = await subscribers[0].change_of(booked["id"])
+    # then by the time the first payload arrives, one audit event lists every recipient
+    [audited] = await appointment_reads(runtime, pk)
+    expected = [f"fanout-{i:04d}" for i in range(SUBSCRIBERS)]
+    assert json.loads(audited.detail or "{}") == {"requests": expected}
+    assert (audited.actor_username, audited.request_id) == ("front_desk", None)
+    changes = [first] + [await s.change_of(booked["id"]) for s in subscribers[1:]]
     for s in subscribers:
         await s.close()
-    # then its appointment was read once, every subscriber got the same change,
-    pk = int(base64.b64decode(booked["id"]).decode().split(":")[1])
-    assert [[row.id for row in rows] for rows in resolved].count([pk]) == 1
+    # and the document was resolved once for all, every subscriber getting the same payload
+    assert [r for r in resolutions if r[0] == pk] == [(pk, ("front_desk",))]
     assert [c.errors for c in changes] == [None] * SUBSCRIBERS
-    first = changes[0].data["scheduleChanged"]
-    assert first["appointment"]["id"] == booked["id"]
-    assert all(c.data["scheduleChanged"] == first for c in changes)
-    # and each subscriber's read of it is in the audit trail
-    expected = [f"fanout-{i:04d}" for i in range(SUBSCRIBERS)]
-    assert [r for r in await read_audits(runtime, pk) if r in expected] == expected
+    assert changes[0].data["scheduleChanged"]["appointment"]["id"] == booked["id"]
+    assert all(c.data == changes[0].data for c in changes)
     async with runtime.reads() as session:
         assert (await trail.verify(session, runtime.settings)).ok
 
 
-async def test_a_subscriber_whose_session_ended_is_refused_the_event_others_get_it(runtime, client):
-    # given two front desk sessions subscribed to one location, both live
+async def test_subscribers_of_other_roles_get_their_own_payload(runtime, client, monkeypatch):
+    # given a front desk and a biller subscribed, selecting the visit's reason (detail the
+    # biller may not read)
     clinic = await make_clinic(runtime)
     _, patient = await make_patient(runtime)
-    login = await GraphQLClient(client.http).data(LOGIN, username="front_desk", password="demo")
-    ending = login["login"]
-    staying = await client.login("front_desk")
+    desk = await client.login("front_desk")
+    biller = await client.login("biller")
     subscribers = [
-        Subscriber(runtime, ending["accessToken"], "ending-0001", clinic.location_id),
-        Subscriber(runtime, staying.token, "staying-0001", clinic.location_id),
+        Subscriber(runtime, desk.token, "roles-desk", clinic.location_id, WITH_REASON),
+        Subscriber(runtime, biller.token, "roles-biller", clinic.location_id, WITH_REASON),
     ]
-    await until_all_live(subscribers, staying, clinic, patient)
-    # when the first session logs out, and then a visit is booked there
-    out = await GraphQLClient(client.http).data(LOGOUT, token=ending["refreshToken"])
-    assert out["logout"]["ok"]
-    booked = await book(staying, clinic, patient, clinic.at(days_ahead(clinic, 4), 11))
-    refused, delivered = [await s.change_of(booked["id"]) for s in subscribers]
+    await until_all_live(subscribers, desk, clinic, patient)
+    resolutions = counted_resolutions(monkeypatch)
+    # when a visit is booked there
+    booked = await book(desk, clinic, patient, clinic.at(days_ahead(clinic, 4), 11))
+    for_desk, for_biller = [await s.change_of(booked["id"]) for s in subscribers]
     for s in subscribers:
         await s.close()
-    # then the ended session is refused it and the other gets it
-    assert refused.data is None
-    assert [e.extensions["code"] for e in refused.errors] == ["UNAUTHENTICATED"]
-    assert delivered.errors is None
-    assert delivered.data["scheduleChanged"]["appointment"]["id"] == booked["id"]
+    # then each role's payload was resolved on its own: the biller is refused the reason
+    pk = pk_of(booked["id"])
+    assert sorted(r for r in resolutions if r[0] == pk) == [
+        (pk, ("biller",)),
+        (pk, ("front_desk",)),
+    ]
+    assert for_desk.errors is None
+    assert for_desk.data["scheduleChanged"]["appointment"] == {"id": booked["id"], "reason": None}
+    assert [e.extensions["code"] for e in for_biller.errors] == ["FORBIDDEN"]
+    assert for_biller.errors[0].path == ["scheduleChanged", "appointment", "reason"]
+    assert for_biller.data["scheduleChanged"]["appointment"] == {
+        "id": booked["id"],
+        "reason": None,
+    }
+    # and each read, and the biller's refusal, is audited as its own
+    async with runtime.reads() as session:
+        rows = await session.execute(
+            select(AuditEvent.request_id, AuditEvent.action, AuditEvent.outcome).where(
+                AuditEvent.request_id.in_(["roles-desk", "roles-biller"]),
+                AuditEvent.resource_type.in_(["Appointment", "Appointment.reason"]),
+                AuditEvent.seq > 0,
+            )
+        )
+        audited = {tuple(row) for row in rows}
+    assert {
+        ("roles-desk", "read", "success"),
+        ("roles-biller", "read", "success"),
+        ("roles-biller", "read", "denied"),
+    } <= audited
+
+
+async def until_sockets_live(sockets: list[Any], desk: GraphQLClient, clinic, patient) -> None:
+    """Book until every socket has been pushed a change; drains what the probes sent."""
+    pending = set(range(len(sockets)))
+    for attempt in range(16):
+        starts = clinic.at(days_ahead(clinic, 20), 9) + timedelta(minutes=30 * attempt)
+        await book(desk, clinic, patient, starts)
+        for index in sorted(pending):
+            with contextlib.suppress(TimeoutError):
+                message = await receive(sockets[index], wait=0.5)
+                assert message["type"] == "next", message
+                pending.discard(index)
+        if not pending:
+            break
+    assert not pending, "not every subscription went live"
+    for ws in sockets:  # the later probes' events
+        with contextlib.suppress(TimeoutError):
+            while True:
+                await receive(ws, wait=0.5)
+
+
+async def test_an_ended_session_among_live_ones_is_refused_and_closed_the_rest_get_it(server):
+    async with (
+        runtime_for(server.database_url) as runtime,
+        httpx.AsyncClient(base_url=server.base_url, timeout=30) as http,
+    ):
+        # given three front desk subscriptions to one location, one of a session about to end
+        clinic = await make_clinic(runtime)
+        _, patient = await make_patient(runtime)
+        ending = (await GraphQLClient(http).data(LOGIN, username="front_desk", password="demo"))[
+            "login"
+        ]
+        staying = await GraphQLClient(http).login("front_desk")
+        other = await GraphQLClient(http).login("front_desk")
+        async with (
+            subscription(server.ws_url, ending["accessToken"], clinic.location_id) as gone,
+            subscription(server.ws_url, staying.token, clinic.location_id) as first,
+            subscription(server.ws_url, other.token, clinic.location_id) as second,
+        ):
+            await until_sockets_live([gone, first, second], staying, clinic, patient)
+            # when the first session logs out, and then a visit is booked there
+            out = await GraphQLClient(http).data(LOGOUT, token=ending["refreshToken"])
+            assert out["logout"]["ok"]
+            booked = await book(staying, clinic, patient, clinic.at(days_ahead(clinic, 4), 11))
+            # then the ended session is refused it and closed (4401), the others get it
+            refused = await receive(gone)
+            with pytest.raises(websockets.ConnectionClosed) as closed:
+                await receive(gone)
+            delivered = [await receive(first), await receive(second)]
+    assert (refused["type"], refused["payload"]["data"]) == ("next", None)
+    assert [e["extensions"]["code"] for e in refused["payload"]["errors"]] == ["UNAUTHENTICATED"]
+    assert closed.value.rcvd.code == 4401
+    for message in delivered:
+        assert message["payload"].get("errors") is None
+        assert message["payload"]["data"]["scheduleChanged"]["appointment"]["id"] == booked["id"]
