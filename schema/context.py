@@ -80,6 +80,9 @@ class Operation:
         # set when a subscription event was delivered through the hub (schema/live_events.py),
         # which asked for the caller then: whether its session had ended
         self.event_ended: bool | None = None
+        # resolving one payload for a group of subscribers (schema/live_events.py): what one
+        # user's own break-glass grant opens is not shared with the others
+        self.shared = False
 
     @property
     def read_session(self) -> AsyncSession:

@@ -6,7 +6,9 @@ variables, roles and row scope get one execution's payload, run as one of them (
 operation with that recipient's actor), whose audit events are then recorded for every
 recipient before any of them gets it. What stays per subscriber: its session is asked for
 (in one statement with the others), and a subscriber whose session ended, or whose roles
-changed, is refused the event (OperationScope closes its connection, 4401).
+changed, is refused the event (OperationScope closes its connection, 4401). A field only a
+user's own break-glass grant would open is refused in a shared payload (the grant is that
+user's, the payload everyone's): such reads are for queries, not live pushes.
 """
 
 from __future__ import annotations
@@ -78,6 +80,7 @@ class SharedEventExecutor(StrawberryGraphQLCoreExecutionContext):
         """Run in a task of its own (the hub's): the operation set here is this task's only."""
         group = Operation(self.context_value)
         group.actor = actor
+        group.shared = True
         begin_operation(self.context_value, group)
         try:
             result = await self._execute(serially)
