@@ -25,6 +25,7 @@ from schema.live_events import SharedEventExecutor
 from tests.core.test_operation_sessions import websocket_context
 from tests.fixtures.graphql import LOGIN, GraphQLClient
 from tests.fixtures.scheduling import book, days_ahead, make_clinic, make_patient, runtime_for
+from tests.patients.test_break_glass import REASON, break_glass
 from tests.scheduling.test_live_updates import receive, subscription
 
 SCHEDULE_CHANGED = """
@@ -266,3 +267,29 @@ async def test_an_ended_session_among_live_ones_is_refused_and_closed_the_rest_g
     for message in delivered:
         assert message["payload"].get("errors") is None
         assert message["payload"]["data"]["scheduleChanged"]["appointment"]["id"] == booked["id"]
+
+
+WITH_NOTES = """
+subscription Changes($location: ID!) {
+  scheduleChanged(locationId: $location) { appointment { id patient { notes { id } } } }
+}
+"""
+
+
+async def test_a_break_glass_grant_opens_nothing_in_a_shared_payload(runtime, client):
+    # given a front desk user holding a break-glass grant for the patient, subscribed to
+    # changes selecting the patient's clinical notes (which only the grant would open)
+    clinic = await make_clinic(runtime)
+    _, patient = await make_patient(runtime)
+    desk = await client.login("front_desk")
+    granted = await break_glass(desk, patient, REASON)
+    assert granted["userErrors"] == []
+    subscriber = Subscriber(runtime, desk.token, "glass-0001", clinic.location_id, WITH_NOTES)
+    await until_all_live([subscriber], desk, clinic, patient)
+    # when a visit is booked there
+    booked = await book(desk, clinic, patient, clinic.at(days_ahead(clinic, 4), 11))
+    change = await subscriber.change_of(booked["id"])
+    await subscriber.close()
+    # then the notes are refused in the payload, which another user of the role may share
+    assert [e.extensions["code"] for e in change.errors] == ["FORBIDDEN"]
+    assert change.errors[0].path == ["scheduleChanged", "appointment", "patient", "notes"]
