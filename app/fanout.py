@@ -72,7 +72,7 @@ class Recipient:
 
     bearer: Bearer
     ip: str | None
-    roles: tuple[str, ...]
+    subscribed_as: Actor
     request_id: str
 
 
@@ -164,8 +164,9 @@ class FanoutHub:
         """`recipient`'s copy of what `resolve` makes of `anchor` (an event) for `key` (the
         document, its variables, the row scope), with whom its token speaks for now: (None,
         None) when its session has ended or its roles changed. The first recipient's `resolve`
-        runs once, as the first recipient whose session is still valid; recipients waiting
-        together are checked in one statement and audited in one transaction."""
+        runs once, as that recipient subscribed (the roles and row scope of every recipient of the
+        key), while the sessions are asked for: only recipients still valid get it. Recipients
+        waiting together are checked in one statement and audited in one transaction."""
         full_key = (id(anchor), key)
         group = self._groups.get(full_key)
         if group is None:
@@ -180,18 +181,18 @@ class FanoutHub:
     async def _deliver(
         self, group: _Group[T], batch: list[Recipient]
     ) -> list[tuple[Actor | None, T | None]]:
+        if group.resolved is None:  # while the sessions are asked for: it goes to the open ones
+            group.resolved = asyncio.create_task(group.resolve(batch[0].subscribed_as))
         now = await asyncio.gather(*(self.check(r.bearer, r.ip) for r in batch))
-        actors = [
+        actors = [  # refused: a session ended, or roles changed since subscribing
             actor.for_request(r.request_id)
-            if actor is not None and actor.roles == r.roles
+            if actor is not None and actor.roles == r.subscribed_as.roles
             else None
             for actor, r in zip(now, batch, strict=True)
         ]
         live = [actor for actor in actors if actor is not None]
         if not live:
             return [(None, None)] * len(batch)
-        if group.resolved is None:
-            group.resolved = asyncio.create_task(group.resolve(live[0]))
         payload, events = await asyncio.shield(group.resolved)
         if events:  # the payload leaves only once its reads are in the chain
             delivered = trail.delivered(events, live)

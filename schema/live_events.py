@@ -2,8 +2,8 @@
 
 graphql-core executes a subscription's document for each event and each subscriber. Here the
 per-event execution asks the hub instead: subscribers of one event with the same document,
-variables, roles and row scope get one execution's payload, run as one of them (a fresh
-operation with that recipient's actor), whose audit events are then recorded for every
+variables, roles and row scope get one execution's payload, run as one of them subscribed (a
+fresh operation with that actor), whose audit events are then recorded for every
 recipient before any of them gets it. What stays per subscriber: its session is asked for
 (in one statement with the others), and a subscriber whose session ended, or whose roles
 changed, is refused the event (OperationScope closes its connection, 4401). A field only a
@@ -54,7 +54,7 @@ class SharedEventExecutor(StrawberryGraphQLCoreExecutionContext):
         subscribed = op.actor
         if subscribed is None or context.bearer is None:  # anonymous: its guards refuse
             return await self._execute(serially)
-        recipient = Recipient(context.bearer, context.ip, subscribed.roles, op.request_id)
+        recipient = Recipient(context.bearer, context.ip, subscribed, op.request_id)
         key = (self.group_key, scope_key(subscribed))
 
         async def resolve(actor: Actor) -> tuple[ExecutionResult, list[dict[str, Any]]]:
