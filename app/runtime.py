@@ -13,6 +13,7 @@ from app.auth import Authenticator
 from app.config import Settings
 from app.db import create_engine, create_sessionmaker, read_only
 from app.events import SETTINGS_KEY
+from app.fanout import FanoutHub
 from app.live import EventBus, bus_info
 
 
@@ -29,6 +30,7 @@ class Runtime:
     policy: PolicyWatcher
     authenticator: Authenticator
     bus: EventBus
+    hub: FanoutHub
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
@@ -47,6 +49,7 @@ class Runtime:
             policy=PolicyWatcher(authorizer, reads, settings.policy_refresh_seconds),
             authenticator=Authenticator(settings),
             bus=bus,
+            hub=FanoutHub(sessions, reads),
         )
 
     async def start(self) -> None:

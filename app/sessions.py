@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -67,4 +68,57 @@ async def current_actor(session: AsyncSession, bearer: Bearer, ip: str | None) -
     if first.session_ends is None or first.session_ends <= now:
         return None
     roles = tuple(sorted(row.role for row in rows if row.role is not None))
+    return Actor(user_id=bearer.user_id, username=first.username, roles=roles, ip=ip)
+
+
+async def current_actors(
+    session: AsyncSession, callers: list[tuple[Bearer, str | None]]
+) -> list[Actor | None]:
+    """`current_actor` for many bearers (the recipients of one live event) in one statement:
+    each user with each role it holds and, per session asked for, when it ends."""
+    now = utcnow()
+    families = {bearer.session_id for bearer, _ in callers}
+    ends = (
+        select(
+            RefreshToken.family_id,
+            RefreshToken.user_id,
+            func.min(RefreshToken.session_expires_at).label("session_ends"),
+        )
+        .where(RefreshToken.family_id.in_(families), RefreshToken.revoked_at.is_(None))
+        .group_by(RefreshToken.family_id, RefreshToken.user_id)
+        .subquery()
+    )
+    rows = (
+        await session.execute(
+            select(
+                User.id,
+                User.username,
+                User.is_active,
+                User.locked_until,
+                ends.c.family_id,
+                ends.c.session_ends,
+                UserRole.role,
+            )
+            .outerjoin(UserRole, UserRole.user_id == User.id)
+            .outerjoin(ends, ends.c.user_id == User.id)
+            .where(User.id.in_({bearer.user_id for bearer, _ in callers}))
+            .execution_options(**ALL_ROWS)
+        )
+    ).all()
+    users: dict[int, list[Any]] = {}
+    for row in rows:
+        users.setdefault(row.id, []).append(row)
+    return [_actor(users.get(bearer.user_id, []), bearer, ip, now) for bearer, ip in callers]
+
+
+def _actor(rows: list[Any], bearer: Bearer, ip: str | None, now: datetime) -> Actor | None:
+    if not rows:
+        return None
+    first = rows[0]
+    if not first.is_active or (first.locked_until is not None and first.locked_until > now):
+        return None
+    ends = [r.session_ends for r in rows if r.family_id == bearer.session_id]
+    if not ends or ends[0] is None or ends[0] <= now:
+        return None
+    roles = tuple(sorted({row.role for row in rows if row.role is not None}))
     return Actor(user_id=bearer.user_id, username=first.username, roles=roles, ip=ip)

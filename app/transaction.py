@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -45,11 +46,31 @@ async def unit_of_work(sessions: async_sessionmaker[AsyncSession]) -> AsyncItera
 async def commit_reads(session: AsyncSession, sessions: async_sessionmaker[AsyncSession]) -> None:
     """Commit what a read session buffered (its reads' audit events, a guard's refusals) in a
     short write transaction of its own: read sessions never commit, nor hold the write lock."""
-    buffered = {key: session.info.pop(key) for key in PENDING_BUFFERS if session.info.get(key)}
-    if not buffered:
-        return
+    buffered = pop_buffers(session)
+    if buffered:
+        await commit_buffers(sessions, [buffered])
+
+
+def pop_buffers(session: AsyncSession) -> dict[str, Any]:
+    """Take what waits on a read session for a commit (see `commit_buffers`)."""
+    return {key: session.info.pop(key) for key in PENDING_BUFFERS if session.info.get(key)}
+
+
+async def commit_buffers(
+    sessions: async_sessionmaker[AsyncSession], buffers: list[dict[str, Any]]
+) -> None:
+    """Commit several read sessions' buffers in one write transaction (and one extension of
+    the audit chain). A keyed buffer's entries are keyed by their session too: two sessions'
+    identical reads are two events, each with its own actor and request."""
+    merged: dict[str, Any] = {}
+    for index, buffered in enumerate(buffers):
+        for key, value in buffered.items():
+            if isinstance(value, dict):
+                merged.setdefault(key, {}).update({(index, k): v for k, v in value.items()})
+            else:
+                merged.setdefault(key, []).extend(value)
     async with unit_of_work(sessions) as writer:
-        writer.info.update(buffered)
+        writer.info.update(merged)
 
 
 async def _commit(session: AsyncSession) -> None:

@@ -133,6 +133,17 @@ async def _everyone(subscribers: list[Subscriber], appointment: str | None, wait
     return sum(_got(s, appointment) for s in subscribers)
 
 
+async def _quiet(subscribers: list[Subscriber], quiet_for: float = 2.0) -> None:
+    """Wait until nothing has arrived for `quiet_for` seconds (at most WAIT)."""
+    deadline, last = time.monotonic() + WAIT, -1
+    while time.monotonic() < deadline:
+        count = sum(len(s.received) for s in subscribers)
+        if count == last:
+            return
+        last = count
+        await asyncio.sleep(quiet_for)
+
+
 async def main() -> None:
     with postgres() as server:
         app = await demo_app(server, "bench")
@@ -169,7 +180,7 @@ async def main() -> None:
                     if live == SUBSCRIBERS:
                         break
                 setup_s = time.perf_counter() - began
-                await asyncio.sleep(1)  # let the probes' stragglers settle before measuring
+                await _quiet(subscribers)  # the probes' stragglers delivered before measuring
                 appointment = await _book(http, headers, variables, patient)
                 received = await _everyone(subscribers, appointment, WAIT)
             for task in tasks:

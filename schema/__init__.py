@@ -17,7 +17,6 @@ from schema.billing.claim_mutations import ClaimMutations
 from schema.billing.queries import BillingQueries
 from schema.billing.setup_mutations import BillingSetupMutations
 from schema.bounds import DocumentLimits, bounded_validation
-from schema.compiled import CompiledExecutor
 from schema.cost import cost_limit
 from schema.extensions import (
     LoadedPolicy,
@@ -31,6 +30,7 @@ from schema.inventory.mutations import InventoryMutations
 from schema.inventory.purchasing import PurchasingMutations, PurchasingQueries
 from schema.inventory.queries import InventoryQueries
 from schema.inventory.subscriptions import InventorySubscriptions
+from schema.live_events import SharedEventExecutor
 from schema.nodes import NodeQueries, describe_node_interface
 from schema.patients.break_glass import (
     BreakGlassMutations,
@@ -157,7 +157,9 @@ def create_schema(settings: Settings) -> PracticeSchema:
         subscription=Subscription,
         extensions=extensions,
         scalar_overrides=SCALARS,
-        execution_context_class=CompiledExecutor,  # registered queries run from their plan
+        # registered queries run from their plan (schema/compiled.py); a subscription's event
+        # is resolved once per group of identical subscribers (schema/live_events.py)
+        execution_context_class=SharedEventExecutor,
     )
     schema.hide_suggestions = hide_suggestions
     schema.checks = DocumentChecks(

@@ -96,6 +96,12 @@ class Operation:
         self._loaders: dict[Any, DataLoader[Any, Any]] = {}
         # guards' role decisions, made once per operation (schema/fast_fields.py)
         self.field_decisions: dict[tuple[tuple[str, str], ...], tuple[bool, ...] | None] = {}
+        # set when a subscription event was delivered through the hub (schema/live_events.py),
+        # which asked for the caller then: whether its session had ended
+        self.event_ended: bool | None = None
+        # resolving one payload for a group of subscribers (schema/live_events.py): what one
+        # user's own break-glass grant opens is not shared with the others
+        self.shared = False
 
     @property
     def read_session(self) -> AsyncSession:
@@ -118,6 +124,17 @@ class Operation:
                 actor = replace(actor, acting_for=self.context.acting_for)
             self.actor = actor.for_request(self.request_id) if actor else None
             act_as(session, self.actor)
+
+    async def recheck(self) -> None:
+        """`authenticate` before an event of a subscription leaves: asked together with every
+        other recipient of the event, in one statement (app.fanout)."""
+        bearer = self.context.bearer
+        if bearer is None:
+            return
+        actor = await self.context.runtime.hub.check(bearer, self.context.ip)
+        self.actor = actor.for_request(self.request_id) if actor else None
+        if self._reads is not None:
+            act_as(self._reads, self.actor)
 
     @property
     def staff(self) -> Actor:
@@ -167,6 +184,17 @@ class Operation:
             if reads is not None:
                 await reads.close()
 
+    async def detach(self) -> dict[str, Any]:
+        """Let go of the read session and hand over what it buffered for a commit, instead of
+        committing it: a subscription event resolved once for many (schema/live_events.py)
+        is audited for each recipient."""
+        async with self._lock:
+            reads, self._reads = self._reads, None
+            if reads is None:
+                return {}
+            await reads.close()
+            return transaction.pop_buffers(reads)
+
     async def _renew_unlocked(self) -> None:
         await self._finish_unlocked()
         self._loaders.clear()
@@ -177,13 +205,14 @@ class Operation:
             return
         reads, self._reads = self._reads, None
         await reads.close()
-        await transaction.commit_reads(reads, self.context.runtime.sessions)
+        # with every other operation's committing now, in one transaction (app.fanout)
+        await self.context.runtime.hub.commit_reads(reads)
 
 
 _operation: ContextVar[Operation] = ContextVar("operation")
 
 
-def begin_operation(context: Context) -> None:
+def begin_operation(context: Context, operation: Operation | None = None) -> None:
     """Each operation runs in a task of its own (an HTTP request, a WebSocket operation), so the
     value lives as long as that task; it is left set for error logging after the operation."""
-    _operation.set(Operation(context))
+    _operation.set(operation or Operation(context))

@@ -64,10 +64,12 @@ class OperationScope(SchemaExtension):
         try:
             await operation.renew()
             subscribed_as = operation.actor
-            if self.execution_context.operation_type is OperationType.SUBSCRIPTION and (
+            if operation.event_ended is not None:  # asked with the event's other recipients
+                ended, operation.event_ended = operation.event_ended, None
+            elif self.execution_context.operation_type is OperationType.SUBSCRIPTION and (
                 subscribed_as is not None
             ):
-                await operation.authenticate()
+                await operation.recheck()
                 now_as = operation.actor
                 ended = now_as is None or now_as.roles != subscribed_as.roles
         except Exception as exc:

@@ -190,6 +190,42 @@ def _folded(pending: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return events
 
 
+def delivered(
+    events: Iterable[dict[str, Any]], recipients: Sequence[Actor]
+) -> list[dict[str, Any]]:
+    """The audit events of a live payload resolved once (as one recipient) for all of
+    `recipients` (app.fanout): each recipient user's own copy. A user with several subscriptions
+    among them gets its reads folded into one event a record type listing their request ids
+    (detail `requests`) instead of one event a subscription."""
+    users: dict[tuple[Any, ...], list[Actor]] = {}
+    for actor in recipients:
+        users.setdefault((actor.user_id, actor.username, actor.roles, actor.ip), []).append(actor)
+    copies: list[dict[str, Any]] = []
+    for actors in users.values():
+        first = actors[0]
+        own = [
+            {
+                **event,
+                "actor_user_id": first.user_id,
+                "actor_username": first.username.replace("\x00", "")[:64],
+                "actor_roles": ",".join(first.roles),
+                "request_id": first.request_id,
+                "ip": first.ip,
+            }
+            for event in events
+        ]
+        if len(actors) == 1:
+            copies += own  # folded when flushed, as any request's reads
+            continue
+        requests = sorted(str(actor.request_id) for actor in actors)
+        for event in _folded(own):
+            detail = json.loads(event["detail"]) if event["detail"] else {}
+            event["detail"] = json.dumps({**detail, "requests": requests}, sort_keys=True)
+            event["request_id"] = None
+            copies.append(event)
+    return copies
+
+
 def event_hash(values: dict[str, Any], key: bytes | None) -> str:
     """HMAC-SHA256 of the event (its key id included) under `key`; None: a legacy event's plain
     SHA-256, over the fields hashed before the chain was keyed.

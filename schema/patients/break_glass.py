@@ -269,6 +269,7 @@ class BreakGlassSubscriptions:
     ) -> AsyncGenerator[BreakGlassGrantNode, None]:
         op = info.context.op
         async with info.context.runtime.bus.subscribe() as queue:
+            await op.renew()  # an idle subscriber pins no connection (as scheduleChanged)
             while True:
                 event = await queue.get()
                 if not isinstance(event, BreakGlassGranted):

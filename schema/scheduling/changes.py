@@ -10,11 +10,13 @@ import strawberry
 from strawberry.types import Info
 from strawberry.utils.str_converters import to_camel_case
 
+from app.audit import trail
 from app.scheduling.events import (
     AppointmentEvent,
     AppointmentRescheduled,
     AppointmentStatusChanged,
 )
+from app.scheduling.models import Appointment
 from schema.context import Context
 from schema.scheduling.enums import AppointmentStatus, ScheduleChangeKind
 from schema.scheduling.setup_types import (
@@ -94,10 +96,19 @@ class ScheduleChange:
     previous: AppointmentBefore | None = strawberry.field(
         description="The changed fields' values before the change; null for a booking."
     )
-    appointment: AppointmentNode = strawberry.field(description="The appointment after it.")
+    row: strawberry.Private[Appointment]
+
+    @strawberry.field(description="The appointment after it.")
+    async def appointment(self, info: Info[Context, Any]) -> AppointmentNode:
+        """Read once per event for every subscriber of a row scope (app/fanout.py); its read is
+        audited here, where the payload that carries it is resolved, for each recipient."""
+        op = info.context.op
+        async with op.db() as session:
+            trail.record_reads(session, op.staff, "Appointment", [self.row])
+        return AppointmentNode.from_model(self.row)
 
     @classmethod
-    def of(cls, event: AppointmentEvent, appointment: AppointmentNode) -> ScheduleChange:
+    def of(cls, event: AppointmentEvent, row: Appointment) -> ScheduleChange:
         previous: StatusBefore | PlacementBefore | None = None
         if isinstance(event, AppointmentRescheduled):
             previous = PlacementBefore.of(event)
@@ -107,5 +118,5 @@ class ScheduleChange:
             change=event.change,
             changed_fields=[to_camel_case(name) for name in event.changed_fields],
             previous=previous,
-            appointment=appointment,
+            row=row,
         )

@@ -7,19 +7,20 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import strawberry
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import relay
 from strawberry.types import Info
 
 from app.errors import DomainError
 from app.scheduling.availability import aware
 from app.scheduling.events import AppointmentEvent, AppointmentRescheduled
-from app.scheduling.queries import appointments_by_id
+from app.scheduling.models import Appointment
 from schema.context import Context
 from schema.errors import query_error
 from schema.ids import pk
 from schema.permissions import can
 from schema.scheduling.changes import ScheduleChange
-from schema.scheduling.types import AppointmentNode
 
 
 def _matches(
@@ -41,6 +42,18 @@ def _matches(
         (window[0] is None or s >= window[0]) and (window[1] is None or s < window[1])
         for s in starts
     )
+
+
+async def _change(context: Context, event: AppointmentEvent) -> ScheduleChange | None:
+    """The change as pushed, read once per event and row scope for every subscriber of this
+    process (app.fanout): one object, so the hub resolves each group's document once for it."""
+    ids = [event.appointment_id]
+
+    async def read(session: AsyncSession) -> ScheduleChange | None:
+        rows = (await session.scalars(select(Appointment).where(Appointment.id.in_(ids)))).all()
+        return ScheduleChange.of(event, rows[0]) if rows else None
+
+    return await context.runtime.hub.shared(event, "scheduleChanged", context.op.staff, read)
 
 
 @strawberry.type
@@ -80,18 +93,19 @@ class SchedulingSubscriptions:
         except DomainError as error:
             raise query_error(error) from error
         async with info.context.runtime.bus.subscribe() as queue:
+            # Let go of the read session the caller was checked on before waiting: an idle
+            # subscriber must not pin one of the pool's connections.
+            await op.renew()
             while True:
                 event = await queue.get()
                 if not isinstance(event, AppointmentEvent):
                     continue
                 if not _matches(event, location, providers, window):
                     continue
-                async with op.db() as session:
-                    rows = await appointments_by_id(session, op.staff, [event.appointment_id])
-                if rows:
-                    yield ScheduleChange.of(event, AppointmentNode.from_model(rows[0]))
-                # The event and its fields are resolved: commit their reads' audit events and
-                # end the transaction before waiting, however long, for the next event. (An
-                # open transaction would pin a connection, and on SQLite, whose transactions
-                # begin IMMEDIATE, hold the write lock and stop every other writer.)
+                change = await _change(info.context, event)
+                if change is not None:
+                    yield change  # resolved and audited per group of subscribers (app.fanout)
+                # Before waiting, however long, for the next event: nothing of this one stays
+                # open (an open transaction would pin a connection, and on SQLite, whose
+                # transactions begin IMMEDIATE, hold the write lock and stop every writer).
                 await op.renew()
