@@ -243,9 +243,10 @@ async def test_a_hash_skips_parsing_bounds_validation_and_costing(client, monkey
     assert error_codes(as_text.json()) == ["INTERNAL_SERVER_ERROR"]
 
 
-async def test_a_subscription_by_hash_delivers_events(database_url):
-    # given a compliance officer's connection to a real server, breakGlassGranted registered on
-    # it (sent with its hash once) and then subscribed to by the hash alone
+async def test_a_subscription_by_hash_delivers_events(server):
+    # given a compliance officer's connection to a real server (the session's shared one),
+    # breakGlassGranted registered on it (sent with its hash once) and then subscribed to by
+    # the hash alone
     import asyncio
 
     import httpx
@@ -253,37 +254,32 @@ async def test_a_subscription_by_hash_delivers_events(database_url):
 
     from tests.fixtures.graphql import GraphQLClient
     from tests.fixtures.patients import create_patient
-    from tests.fixtures.server import running_server
     from tests.patients.test_break_glass_live import GRANTED, WAIT, break_glass, receive
 
-    with running_server(database_url) as base:
-        async with httpx.AsyncClient(base_url=base, timeout=30) as http:
-            provider = await GraphQLClient(http).login("provider")
-            probe = (await create_patient(provider, familyName="Probe", givenName="Hash"))["id"]
-            officer = await GraphQLClient(http).login("compliance_officer")
-            desk = await GraphQLClient(http).login("front_desk")
-            url = base.replace("http", "ws", 1) + "/graphql"
-            async with websockets.connect(url, subprotocols=["graphql-transport-ws"]) as ws:
-                init = {"Authorization": f"Bearer {officer.token}"}
-                await ws.send(json.dumps({"type": "connection_init", "payload": init}))
-                assert json.loads(await asyncio.wait_for(ws.recv(), WAIT))["type"] == (
-                    "connection_ack"
-                )
-                events = {}
-                for number, body in (("1", persisted(GRANTED, GRANTED)), ("2", persisted(GRANTED))):
-                    message = {"id": number, "type": "subscribe", "payload": body}
-                    await ws.send(json.dumps(message))
-                    # when grants are committed (until the subscription is live)
-                    for _ in range(16):
-                        await break_glass(desk, probe, "Probe: is the feed live yet?")
-                        try:
+    async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as http:
+        provider = await GraphQLClient(http).login("provider")
+        probe = (await create_patient(provider, familyName="Probe", givenName="Hash"))["id"]
+        officer = await GraphQLClient(http).login("compliance_officer")
+        desk = await GraphQLClient(http).login("front_desk")
+        async with websockets.connect(server.ws_url, subprotocols=["graphql-transport-ws"]) as ws:
+            init = {"Authorization": f"Bearer {officer.token}"}
+            await ws.send(json.dumps({"type": "connection_init", "payload": init}))
+            assert json.loads(await asyncio.wait_for(ws.recv(), WAIT))["type"] == ("connection_ack")
+            events = {}
+            for number, body in (("1", persisted(GRANTED, GRANTED)), ("2", persisted(GRANTED))):
+                message = {"id": number, "type": "subscribe", "payload": body}
+                await ws.send(json.dumps(message))
+                # when grants are committed (until the subscription is live)
+                for _ in range(16):
+                    await break_glass(desk, probe, "Probe: is the feed live yet?")
+                    try:
+                        events[number] = await receive(ws, wait=0.5)
+                        while events[number]["id"] != number:  # the last of the one before
                             events[number] = await receive(ws, wait=0.5)
-                            while events[number]["id"] != number:  # the last of the one before
-                                events[number] = await receive(ws, wait=0.5)
-                        except TimeoutError:
-                            continue
-                        break
-                    await ws.send(json.dumps({"id": number, "type": "complete"}))
+                    except TimeoutError:
+                        continue
+                    break
+                await ws.send(json.dumps({"id": number, "type": "complete"}))
     # then they arrive on the subscription by text and on the one by hash
     assert events["1"]["type"] == "next" and events["2"]["type"] == "next", events
     assert "errors" not in events["2"]["payload"], events
