@@ -11,6 +11,7 @@ from starlette.testclient import TestClient
 from app.persisted_queries import PersistedQuery
 from tests.conftest import make_settings
 from tests.core.test_cli import practice
+from tests.fixtures.cli import practice_in_process
 from tests.fixtures.graphql import LOGIN, app_for, error_codes
 
 ME = "query Me { me { username fullName roles } }"
@@ -175,7 +176,7 @@ def test_cli_refuses_a_hash_that_is_not_its_documents_and_an_invalid_document(
     (tmp_path / "manifest.json").write_text(json.dumps({sha(ME): PATIENTS}))
     (tmp_path / "bad.graphql").write_text("{ nobody }")
     # when
-    done = practice(
+    done = practice_in_process(
         database_url,
         "queries",
         "register",
@@ -186,7 +187,7 @@ def test_cli_refuses_a_hash_that_is_not_its_documents_and_an_invalid_document(
     assert done.returncode == 1
     assert "is not the SHA-256 of its document" in done.stderr
     assert "Cannot query field 'nobody'" in done.stderr
-    assert sha(PATIENTS) not in practice(database_url, "queries", "list").stdout
+    assert sha(PATIENTS) not in practice_in_process(database_url, "queries", "list").stdout
 
 
 def test_a_websocket_subscribe_may_name_a_registered_document_by_hash(settings):
