@@ -28,7 +28,7 @@ from app.config import Settings
 from app.runtime import Runtime
 from tests.fixtures.graphql import GraphQLClient, asgi_client
 
-pytest_plugins = ["tests.fixtures.browser"]
+pytest_plugins = ["tests.fixtures.browser", "tests.fixtures.shared_server"]
 
 BACKENDS = ["sqlite", "postgres"]
 TEMPLATE = "practice_template"

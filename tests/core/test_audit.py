@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import subprocess
-import sys
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,11 +18,11 @@ from app.audit import trail
 from app.audit.models import AuditEvent
 from app.db import utcnow
 from app.patients.models import BreakGlassGrant, Patient
+from tests.fixtures.cli import practice_in_process
 from tests.fixtures.graphql import LOGIN, GraphQLClient, error_codes
 from tests.fixtures.patients import create_patient, create_patient_record
 
 CLIENT_IP = "203.0.113.7"
-PRACTICE = Path(sys.executable).parent / "practice"
 
 READ_PATIENT = "query ($id: ID!) { patient(id: $id) { id mrn familyName } }"
 
@@ -159,15 +156,8 @@ async def refuse_audit_inserts(runtime: Any) -> None:
 
 
 def run_verify(database_url: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PRACTICE_DATABASE_URL": database_url}
-    return subprocess.run(
-        [str(PRACTICE), "audit", "verify"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    """`practice audit verify` in this process (tests/core/test_cli.py runs it as a process)."""
+    return practice_in_process(database_url, "audit", "verify", test_settings=False)
 
 
 def forged_copy(event: AuditEvent) -> dict[str, Any]:

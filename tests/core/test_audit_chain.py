@@ -23,7 +23,8 @@ from app.config import Settings
 from app.runtime import Runtime
 from app.transaction import unit_of_work
 from tests.conftest import make_settings
-from tests.core.test_audit import PRACTICE, allow_tampering, audit_rows, execute_sql
+from tests.core.test_audit import allow_tampering, audit_rows, execute_sql
+from tests.fixtures.cli import practice_in_process
 from tests.fixtures.patients import create_patient_record
 
 KEEP = object()  # leave the events' key ids as they are
@@ -31,19 +32,8 @@ NEW_KEY = base64.b64encode(b"the-second-audit-key-32-bytes-ok").decode()
 
 
 def verify_cli(database_url: str, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    environment = {
-        **os.environ,
-        "PRACTICE_DATABASE_URL": database_url,
-        **{f"PRACTICE_{name.upper()}": value for name, value in env.items()},
-    }
-    return subprocess.run(
-        [str(PRACTICE), "audit", "verify", *args],
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    """`practice audit verify` in this process (tests/core/test_cli.py runs it as a process)."""
+    return practice_in_process(database_url, "audit", "verify", *args, test_settings=False, **env)
 
 
 def tampered_at(result: subprocess.CompletedProcess[str], seq: int) -> bool:

@@ -1,5 +1,8 @@
 """`practice backup` and `practice restore`, run as an operator would, against a serving database.
 
+The backup under write load runs both as processes; the other tests, whose point is what the
+commands refuse or replace, run the CLI's main in this process (tests/fixtures/cli.py).
+
 On PostgreSQL they use the client tools of the embedded server's wheel (PRACTICE_PG_BIN_DIR):
 the system's pg_dump may be older than the server, which pg_dump refuses.
 """
@@ -14,6 +17,7 @@ from sqlalchemy import select
 
 from app.patients.models import Patient
 from tests.core.test_cli import practice
+from tests.fixtures.cli import practice_in_process
 from tests.fixtures.patients import create_patient
 from tests.fixtures.scheduling import runtime_for
 
@@ -96,18 +100,18 @@ async def test_backup_under_write_load_restores_every_write_acknowledged_before_
 async def test_restore_replaces_a_database_only_when_forced(database_url, client, tmp_path):
     # given a backup, and a patient registered after it
     backup_file = tmp_path / "before.backup"
-    made = practice(database_url, "backup", str(backup_file))
+    made = practice_in_process(database_url, "backup", str(backup_file))
     assert made.returncode == 0, made.stderr
     desk = await client.login("front_desk")
     later = await _register(desk)
     # when it is restored over the live database without --force
-    refused = practice(database_url, "restore", str(backup_file))
+    refused = practice_in_process(database_url, "restore", str(backup_file))
     # then nothing changes
     assert refused.returncode == 1
     assert "already holds" in refused.stderr and "--force" in refused.stderr
     assert later in await _mrns(database_url)
     # when it is restored with --force
-    forced = practice(database_url, "restore", "--force", str(backup_file))
+    forced = practice_in_process(database_url, "restore", "--force", str(backup_file))
     # then the database is the backup's again, its audit chain intact
     assert forced.returncode == 0, forced.stdout + forced.stderr
     assert "OK:" in forced.stdout
@@ -121,9 +125,9 @@ def test_backup_and_restore_refuse_what_they_cannot_do_safely(database_url, tmp_
     not_a_backup = tmp_path / "notes.txt"
     not_a_backup.write_text("not a backup")
     # when
-    overwrite = practice(database_url, "backup", str(taken))
-    wrong_kind = practice(database_url, "restore", "--force", str(not_a_backup))
-    missing = practice(database_url, "restore", str(tmp_path / "missing.backup"))
+    overwrite = practice_in_process(database_url, "backup", str(taken))
+    wrong_kind = practice_in_process(database_url, "restore", "--force", str(not_a_backup))
+    missing = practice_in_process(database_url, "restore", str(tmp_path / "missing.backup"))
     # then each fails, says why, and leaves everything as it was
     assert overwrite.returncode == 1 and "exists" in overwrite.stderr
     assert taken.read_bytes() == b"keep me"

@@ -1,4 +1,8 @@
-"""The `practice` command, run as a user would run it (a subprocess against the test database)."""
+"""The `practice` command, run as a user would run it (a subprocess against the test database).
+
+Where a test runs a command again for what it does, not for the process, it runs the CLI's main
+in this process (tests/fixtures/cli.py): an interpreter start costs seconds.
+"""
 
 import os
 import subprocess
@@ -9,6 +13,7 @@ from sqlalchemy import func, select
 from app.patients.models import Patient
 from app.scheduling.models import Appointment
 from app.users.models import User
+from tests.fixtures.cli import practice_in_process
 
 
 def practice(database_url, *args, stdin=None):
@@ -38,7 +43,7 @@ async def test_demo_seed_is_idempotent(database_url, runtime):
     # when the demo seed runs twice
     first = practice(database_url, "seed", "--demo")
     counts = [await _count(runtime, m) for m in (User, Patient, Appointment)]
-    second = practice(database_url, "seed", "--demo")
+    second = practice_in_process(database_url, "seed", "--demo")
     # then the first fills the database and the second adds nothing
     assert first.returncode == 0, first.stderr
     assert second.returncode == 0, second.stderr
@@ -64,8 +69,10 @@ async def test_create_user_then_log_in(database_url, client):
         "--password",
         "correct horse 42",
     )
-    weak = practice(database_url, "create-user", "bob", "--role", "nurse", "--password", "short")
-    taken = practice(
+    weak = practice_in_process(
+        database_url, "create-user", "bob", "--role", "nurse", "--password", "short"
+    )
+    taken = practice_in_process(
         database_url, "create-user", "alice", "--role", "nurse", "--password", "another long one"
     )
     # then

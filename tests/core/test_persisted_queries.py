@@ -11,6 +11,7 @@ from starlette.testclient import TestClient
 from app.persisted_queries import PersistedQuery
 from tests.conftest import make_settings
 from tests.core.test_cli import practice
+from tests.fixtures.cli import practice_in_process
 from tests.fixtures.graphql import LOGIN, app_for, error_codes
 
 ME = "query Me { me { username fullName roles } }"
@@ -175,7 +176,7 @@ def test_cli_refuses_a_hash_that_is_not_its_documents_and_an_invalid_document(
     (tmp_path / "manifest.json").write_text(json.dumps({sha(ME): PATIENTS}))
     (tmp_path / "bad.graphql").write_text("{ nobody }")
     # when
-    done = practice(
+    done = practice_in_process(
         database_url,
         "queries",
         "register",
@@ -186,7 +187,7 @@ def test_cli_refuses_a_hash_that_is_not_its_documents_and_an_invalid_document(
     assert done.returncode == 1
     assert "is not the SHA-256 of its document" in done.stderr
     assert "Cannot query field 'nobody'" in done.stderr
-    assert sha(PATIENTS) not in practice(database_url, "queries", "list").stdout
+    assert sha(PATIENTS) not in practice_in_process(database_url, "queries", "list").stdout
 
 
 def test_a_websocket_subscribe_may_name_a_registered_document_by_hash(settings):
@@ -243,9 +244,10 @@ async def test_a_hash_skips_parsing_bounds_validation_and_costing(client, monkey
     assert error_codes(as_text.json()) == ["INTERNAL_SERVER_ERROR"]
 
 
-async def test_a_subscription_by_hash_delivers_events(database_url):
-    # given a compliance officer's connection to a real server, breakGlassGranted registered on
-    # it (sent with its hash once) and then subscribed to by the hash alone
+async def test_a_subscription_by_hash_delivers_events(server):
+    # given a compliance officer's connection to a real server (the session's shared one),
+    # breakGlassGranted registered on it (sent with its hash once) and then subscribed to by
+    # the hash alone
     import asyncio
 
     import httpx
@@ -253,37 +255,32 @@ async def test_a_subscription_by_hash_delivers_events(database_url):
 
     from tests.fixtures.graphql import GraphQLClient
     from tests.fixtures.patients import create_patient
-    from tests.fixtures.server import running_server
     from tests.patients.test_break_glass_live import GRANTED, WAIT, break_glass, receive
 
-    with running_server(database_url) as base:
-        async with httpx.AsyncClient(base_url=base, timeout=30) as http:
-            provider = await GraphQLClient(http).login("provider")
-            probe = (await create_patient(provider, familyName="Probe", givenName="Hash"))["id"]
-            officer = await GraphQLClient(http).login("compliance_officer")
-            desk = await GraphQLClient(http).login("front_desk")
-            url = base.replace("http", "ws", 1) + "/graphql"
-            async with websockets.connect(url, subprotocols=["graphql-transport-ws"]) as ws:
-                init = {"Authorization": f"Bearer {officer.token}"}
-                await ws.send(json.dumps({"type": "connection_init", "payload": init}))
-                assert json.loads(await asyncio.wait_for(ws.recv(), WAIT))["type"] == (
-                    "connection_ack"
-                )
-                events = {}
-                for number, body in (("1", persisted(GRANTED, GRANTED)), ("2", persisted(GRANTED))):
-                    message = {"id": number, "type": "subscribe", "payload": body}
-                    await ws.send(json.dumps(message))
-                    # when grants are committed (until the subscription is live)
-                    for _ in range(16):
-                        await break_glass(desk, probe, "Probe: is the feed live yet?")
-                        try:
+    async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as http:
+        provider = await GraphQLClient(http).login("provider")
+        probe = (await create_patient(provider, familyName="Probe", givenName="Hash"))["id"]
+        officer = await GraphQLClient(http).login("compliance_officer")
+        desk = await GraphQLClient(http).login("front_desk")
+        async with websockets.connect(server.ws_url, subprotocols=["graphql-transport-ws"]) as ws:
+            init = {"Authorization": f"Bearer {officer.token}"}
+            await ws.send(json.dumps({"type": "connection_init", "payload": init}))
+            assert json.loads(await asyncio.wait_for(ws.recv(), WAIT))["type"] == ("connection_ack")
+            events = {}
+            for number, body in (("1", persisted(GRANTED, GRANTED)), ("2", persisted(GRANTED))):
+                message = {"id": number, "type": "subscribe", "payload": body}
+                await ws.send(json.dumps(message))
+                # when grants are committed (until the subscription is live)
+                for _ in range(16):
+                    await break_glass(desk, probe, "Probe: is the feed live yet?")
+                    try:
+                        events[number] = await receive(ws, wait=0.5)
+                        while events[number]["id"] != number:  # the last of the one before
                             events[number] = await receive(ws, wait=0.5)
-                            while events[number]["id"] != number:  # the last of the one before
-                                events[number] = await receive(ws, wait=0.5)
-                        except TimeoutError:
-                            continue
-                        break
-                    await ws.send(json.dumps({"id": number, "type": "complete"}))
+                    except TimeoutError:
+                        continue
+                    break
+                await ws.send(json.dumps({"id": number, "type": "complete"}))
     # then they arrive on the subscription by text and on the one by hash
     assert events["1"]["type"] == "next" and events["2"]["type"] == "next", events
     assert "errors" not in events["2"]["payload"], events

@@ -1,4 +1,5 @@
-"""End to end against a real uvicorn server: HTTP and graphql-transport-ws over sockets."""
+"""End to end against a real uvicorn server (the session's shared one, see
+tests/fixtures/shared_server.py): HTTP and graphql-transport-ws over sockets."""
 
 import asyncio
 import json
@@ -8,7 +9,6 @@ import pytest
 import websockets
 
 from tests.fixtures.graphql import LOGIN, GraphQLClient
-from tests.fixtures.server import running_server
 
 CREATE = """
 mutation($input: CreatePatientInput!) {
@@ -24,14 +24,8 @@ query($search: String!) { patients(search: $search) { totalCount edges { node { 
 """
 
 
-@pytest.fixture
-async def server(database_url):
-    with running_server(database_url) as base:
-        yield base
-
-
 async def test_login_create_and_search_over_http(server):
-    async with httpx.AsyncClient(base_url=server) as http:
+    async with httpx.AsyncClient(base_url=server.base_url) as http:
         # given a signed-in front desk user
         desk = await GraphQLClient(http).login("front_desk")
         # when a patient is registered and searched for
@@ -63,9 +57,9 @@ async def _ws_exchange(url, init_payload, message):
 
 async def test_websocket_operation_authenticated_in_connection_init(server):
     # given a token
-    async with httpx.AsyncClient(base_url=server) as http:
+    async with httpx.AsyncClient(base_url=server.base_url) as http:
         nurse = await GraphQLClient(http).login("nurse")
-    url = server.replace("http", "ws") + "/graphql"
+    url = server.ws_url
     # when an operation runs over graphql-transport-ws
     ack, (result, complete) = await _ws_exchange(
         url,
@@ -83,7 +77,7 @@ async def test_websocket_operation_authenticated_in_connection_init(server):
 
 
 async def test_websocket_without_valid_token_is_closed(server):
-    url = server.replace("http", "ws") + "/graphql"
+    url = server.ws_url
     for payload in ({}, {"Authorization": "Bearer not-a-token"}):
         async with websockets.connect(url, subprotocols=["graphql-transport-ws"]) as ws:
             await ws.send(json.dumps({"type": "connection_init", "payload": payload}))
@@ -98,12 +92,12 @@ async def test_websocket_closes_when_its_token_expires(server):
     from app.db import utcnow
     from tests.fixtures.auth import claims_for, session_of, sign
 
-    async with httpx.AsyncClient(base_url=server) as http:
+    async with httpx.AsyncClient(base_url=server.base_url) as http:
         admin = await GraphQLClient(http).login("admin")
     settings = Settings()
     claims = claims_for(settings, 1, session_of(admin.token), exp=int(utcnow().timestamp()) + 2)
     token = sign(claims, settings.jwt_secret)
-    url = server.replace("http", "ws") + "/graphql"
+    url = server.ws_url
     async with websockets.connect(url, subprotocols=["graphql-transport-ws"]) as ws:
         await ws.send(
             json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}})
@@ -117,9 +111,9 @@ async def test_websocket_closes_when_its_token_expires(server):
 
 async def test_websocket_operations_after_logout_are_refused(server):
     # given a connection opened with the access token of a session
-    async with httpx.AsyncClient(base_url=server) as http:
+    async with httpx.AsyncClient(base_url=server.base_url) as http:
         login = (await GraphQLClient(http).data(LOGIN, username="nurse", password="demo"))["login"]
-        url = server.replace("http", "ws") + "/graphql"
+        url = server.ws_url
         async with websockets.connect(url, subprotocols=["graphql-transport-ws"]) as ws:
             authorization = {"Authorization": f"Bearer {login['accessToken']}"}
             await ws.send(json.dumps({"type": "connection_init", "payload": authorization}))

@@ -1,5 +1,6 @@
-"""breakGlassGranted over graphql-transport-ws against a real server: each committed grant is
-pushed to compliance officers (who, which patient, when, why); other roles are refused."""
+"""breakGlassGranted over graphql-transport-ws against a real server (the session's shared
+one): each committed grant is pushed to compliance officers (who, which patient, when, why);
+other roles are refused."""
 
 from __future__ import annotations
 
@@ -10,12 +11,10 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
-import pytest
 import websockets
 
 from tests.fixtures.graphql import GraphQLClient
 from tests.fixtures.patients import create_patient
-from tests.fixtures.server import running_server
 
 GRANTED = """
 subscription {
@@ -32,16 +31,9 @@ mutation ($patientId: ID!, $reason: String!) {
 WAIT = 15  # seconds: the most any expected message may take
 
 
-@pytest.fixture
-def server(database_url: str) -> Any:
-    with running_server(database_url) as base:
-        yield base
-
-
 @asynccontextmanager
-async def subscription(base: str, token: str) -> AsyncIterator[Any]:
-    url = base.replace("http", "ws", 1) + "/graphql"
-    async with websockets.connect(url, subprotocols=["graphql-transport-ws"]) as ws:
+async def subscription(ws_url: str, token: str) -> AsyncIterator[Any]:
+    async with websockets.connect(ws_url, subprotocols=["graphql-transport-ws"]) as ws:
         init = {"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}
         await ws.send(json.dumps(init))
         assert json.loads(await asyncio.wait_for(ws.recv(), WAIT))["type"] == "connection_ack"
@@ -78,7 +70,7 @@ async def until_live(ws: Any, desk: GraphQLClient, probe_patient: str) -> None:
 
 
 async def test_each_grant_is_pushed_to_compliance_officers_only(server):
-    async with httpx.AsyncClient(base_url=server, timeout=30) as http:
+    async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as http:
         # given a compliance officer and a front desk, each subscribed
         provider = await GraphQLClient(http).login("provider")
         probe = (await create_patient(provider, familyName="Probe", givenName="Live"))["id"]
@@ -86,9 +78,9 @@ async def test_each_grant_is_pushed_to_compliance_officers_only(server):
         officer = await GraphQLClient(http).login("compliance_officer")
         desk = await GraphQLClient(http).login("front_desk")
         biller = await GraphQLClient(http).login("biller")
-        async with subscription(server, desk.token) as refused_ws:
+        async with subscription(server.ws_url, desk.token) as refused_ws:
             refusal = await receive(refused_ws)
-        async with subscription(server, officer.token) as ws:
+        async with subscription(server.ws_url, officer.token) as ws:
             await until_live(ws, desk, probe)
             # when a biller breaks the glass on another patient
             await break_glass(biller, watched, "Claim denied, need the visit's documentation")
