@@ -99,7 +99,7 @@ async def _interchange(
 
 async def _checked_text(interchange: Interchange) -> str:
     """The file, or BATCH_NOT_VALID_X12 with what the writer or pyx12 found. pyx12 takes about
-    20 ms a claim: it runs in a worker thread so other requests are served meanwhile."""
+    5 ms a claim (5.5 s for 1,000): it runs in a worker thread so other requests go on."""
     field = ["claim_ids"]
     try:
         text = write_837p(interchange)
