@@ -128,6 +128,18 @@ class Settings(BaseSettings):
     outbox_batch_size: int = 50
     worker_poll_seconds: float = 5.0
 
+    # 837P claim files (app/billing/batches.py). The clearinghouse assigns the ids the practice
+    # sends as (ISA06/GS02, and the submitter's NM109) and sends to (ISA08/GS03, the receiver's
+    # NM109); the submitter's contact must carry a 10-digit phone (PER04) when the billing
+    # provider has none on file. Files are marked test (ISA15 T) until x12_production is set,
+    # so that nothing is adjudicated before the clearinghouse has certified the practice.
+    x12_sender_id: str = Field(default="PRACTICE", min_length=2, max_length=15)
+    x12_receiver_id: str = Field(default="CLEARINGHOUSE", min_length=2, max_length=15)
+    clearinghouse_name: str = Field(default="CLEARINGHOUSE", min_length=1, max_length=60)
+    x12_submitter_contact: str = Field(default="BILLING OFFICE", max_length=60)
+    x12_submitter_phone: str = Field(default="5555550100", pattern=r"^\d{10}$")
+    x12_production: bool = False
+
     # Refused calendar feed fetches (a wrong or old token, an unknown provider), counted in each
     # process: past this many per client address, or per feed path, in a window the answer is
     # 429 with Retry-After, and a client over its limit is turned away before anything is read.

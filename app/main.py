@@ -34,6 +34,7 @@ from strawberry.types.graphql import OperationType
 from app import graphiql
 from app.auth import InvalidToken
 from app.authz import Actor
+from app.billing.batch_download import download_batch
 from app.body_limit import BodyLimit
 from app.config import Settings
 from app.db import utcnow
@@ -361,6 +362,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
             headers={"Cache-Control": "private, max-age=300"},
         )
 
+    async def claim_batch(request: Request) -> Response:
+        return await download_batch(runtime, request)
+
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         await runtime.start()
@@ -372,6 +376,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/calendar/{provider_id:int}.ics", calendar),
+            Route("/claims/batches/{batch_id:int}.837", claim_batch),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             *graphiql.routes(settings.graphiql),

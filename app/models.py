@@ -2,6 +2,7 @@
 
 from app.access.models import Role, RoleParent, RolePermission
 from app.audit.models import AuditEvent, AuditEventPatient
+from app.billing.batch_models import ClaimBatch, ClaimBatchClaim
 from app.billing.models import (
     BillingProvider,
     ChargeLine,
@@ -62,6 +63,8 @@ __all__ = [
     "BreakGlassGrant",
     "ChargeLine",
     "Claim",
+    "ClaimBatch",
+    "ClaimBatchClaim",
     "ClaimEvent",
     "Counter",
     "Coverage",

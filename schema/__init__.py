@@ -13,6 +13,7 @@ from app.config import Settings
 from schema import fast_fields
 from schema.access.schema import AccessMutations, AccessQueries
 from schema.audit.schema import AuditQueries
+from schema.billing.batch_mutations import BatchMutations, BatchQueries
 from schema.billing.claim_mutations import ClaimMutations
 from schema.billing.queries import BillingQueries
 from schema.billing.setup_mutations import BillingSetupMutations
@@ -71,6 +72,7 @@ class Query(
     PurchasingQueries,
     StockCountQueries,
     BillingQueries,
+    BatchQueries,
 ):
     pass
 
@@ -93,6 +95,7 @@ class Mutation(
     StockCountMutations,
     BillingSetupMutations,
     ClaimMutations,
+    BatchMutations,
 ):
     pass
 

@@ -97,6 +97,9 @@ PLAIN_LISTS: dict[tuple[str, str], float] = {
     ("Claim", "lines"): 20,
     ("Claim", "events"): 20,
     ("ScrubPayload", "problems"): 20,
+    ("Query", "claimBatches"): 100,  # capped by its field
+    ("GenerateClaimBatchPayload", "claims"): 100,  # up to 5,000; most batches are far smaller
+    ("ImportAcknowledgementPayload", "claims"): 100,
 }
 USER_ERRORS = 10  # any payload's userErrors
 

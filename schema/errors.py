@@ -424,6 +424,22 @@ CODE_DESCRIPTIONS: dict[enum.StrEnum, str] = {
         "the acknowledgement or remittance) is not known yet."
     ),
     BillingErrorCode.CLAIM_REASON_REQUIRED: "voidClaim or createCorrectedClaim: say why (reason).",
+    BillingErrorCode.CLAIM_NOT_READY: (
+        "generateClaimBatch: a claim is not READY (scrub it and mark it ready first); `field` "
+        "names its position in claimIds."
+    ),
+    BillingErrorCode.BATCH_SIZE: "generateClaimBatch: a batch carries 1 to 5,000 claims.",
+    BillingErrorCode.BATCH_NOT_VALID_X12: (
+        "generateClaimBatch: the 837P written fails pyx12's validation (one error per "
+        "problem found) or the claims hold what an 837P cannot carry; nothing was sent."
+    ),
+    BillingErrorCode.ACKNOWLEDGEMENT_INVALID: (
+        "importAcknowledgement: the file fails pyx12's validation (one error per problem "
+        "found); nothing was changed."
+    ),
+    BillingErrorCode.ACKNOWLEDGEMENT_KIND_UNKNOWN: (
+        "importAcknowledgement: the file is neither a 999 nor a 277CA (its ST01)."
+    ),
 }
 
 ErrorCode = described_enum(

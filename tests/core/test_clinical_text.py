@@ -77,6 +77,8 @@ NOT_CLINICAL = {
     "Money": {"currency"},
     "Payer": {"name", "payerId", "filingIndicator"},
     "ScrubProblem": {"message", "field", "lineControlNumber"},
+    "ClaimBatch": {"controlNumber", "downloadPath"},  # id is an ID, money and counts are not
+    "AcknowledgedClaim": {"controlNumber", "reason"},  # the payer's status codes
     "BreakGlassGrantEdge": {"cursor"},
     "Coverage": {"payerName", "payerId", "memberId", "groupNumber", "planName", "subscriberName"},
     # inventory: the catalog, and the one-line remark of a stock movement (read by inventory
