@@ -15,6 +15,7 @@ from schema.access.schema import AccessMutations, AccessQueries
 from schema.audit.schema import AuditQueries
 from schema.billing.claim_mutations import ClaimMutations
 from schema.billing.queries import BillingQueries
+from schema.billing.remittances import RemittanceMutations, RemittanceQueries
 from schema.billing.setup_mutations import BillingSetupMutations
 from schema.bounds import DocumentLimits, bounded_validation
 from schema.compiled import CompiledExecutor
@@ -71,6 +72,7 @@ class Query(
     PurchasingQueries,
     StockCountQueries,
     BillingQueries,
+    RemittanceQueries,
 ):
     pass
 
@@ -93,6 +95,7 @@ class Mutation(
     StockCountMutations,
     BillingSetupMutations,
     ClaimMutations,
+    RemittanceMutations,
 ):
     pass
 
