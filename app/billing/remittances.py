@@ -147,30 +147,33 @@ async def _import_one(
     items = await _match(session, parsed.claims, payer)
     now = utcnow()
     await post(session, actor, row, items, now)
+    if items:
+        await session.execute(
+            insert(RemittanceClaim).execution_options(render_nulls=True),
+            [
+                {
+                    "remittance_id": row.id,
+                    "claim_id": item.claim.id if item.claim and not item.problem else None,
+                    "control_number": item.payment.patient_control_number[:80],
+                    "status": item.payment.status[:2],
+                    "charge_cents": item.payment.charge_cents,
+                    "paid_cents": item.payment.paid_cents,
+                    "patient_responsibility_cents": item.payment.patient_responsibility_cents,
+                    "payer_claim_number": item.payment.payer_claim_control_number[:50],
+                    "detail": encode(item.payment),
+                    "posted_at": None if item.problem else now,
+                }
+                for item in items
+            ],
+        )
+    # one executemany inserts in order, so the ids ascend in the items' order
     ids = (
-        (
-            await session.scalars(
-                insert(RemittanceClaim).returning(RemittanceClaim.id, sort_by_parameter_order=True),
-                [
-                    {
-                        "remittance_id": row.id,
-                        "claim_id": item.claim.id if item.claim and not item.problem else None,
-                        "control_number": item.payment.patient_control_number[:80],
-                        "status": item.payment.status[:2],
-                        "charge_cents": item.payment.charge_cents,
-                        "paid_cents": item.payment.paid_cents,
-                        "patient_responsibility_cents": item.payment.patient_responsibility_cents,
-                        "payer_claim_number": item.payment.payer_claim_control_number[:50],
-                        "detail": encode(item.payment),
-                        "posted_at": None if item.problem else now,
-                    }
-                    for item in items
-                ],
-            )
-        ).all()
-        if items
-        else []
-    )
+        await session.scalars(
+            select(RemittanceClaim.id)
+            .where(RemittanceClaim.remittance_id == row.id)
+            .order_by(RemittanceClaim.id)
+        )
+    ).all()
     queued = [
         {"remittance_claim_id": rc_id, "problem": item.problem, "state": WorkItemState.OPEN}
         for rc_id, item in zip(ids, items, strict=True)
@@ -327,15 +330,18 @@ async def _write(
     moves: list[dict[str, Any]],
     events: list[dict[str, Any]],
 ) -> None:
-    """Three bulk statements: the ledger rows, the claims' new states, their events."""
+    """A few bulk statements: the ledger rows (read back for the audit), the claims' new
+    states, their events."""
     if rows:
-        ids = await session.scalars(
-            insert(LedgerEntry).returning(LedgerEntry.id, sort_by_parameter_order=True), rows
-        )
-        for entry_id, row in zip(ids.all(), rows, strict=True):
-            trail.record(
-                session, actor, "create", "LedgerEntry", entry_id, patient_id=row["patient_id"]
+        await session.execute(insert(LedgerEntry).execution_options(render_nulls=True), rows)
+        posted = await session.execute(
+            select(LedgerEntry.id, LedgerEntry.patient_id).where(
+                LedgerEntry.source == rows[0]["source"],
+                LedgerEntry.posted_at == rows[0]["posted_at"],
             )
+        )
+        for entry_id, patient_id in posted:
+            trail.record(session, actor, "create", "LedgerEntry", entry_id, patient_id=patient_id)
     for keys in {tuple(sorted(m)) for m in moves}:  # one executemany per shape
         await session.execute(update(Claim), [m for m in moves if tuple(sorted(m)) == keys])
     if events:

@@ -31,7 +31,9 @@ mutation($input: ImportRemittanceInput!) {
 }
 """
 QUEUE = """
-query { remittanceWorkQueue { id problem state claimControlNumber claimStatus paid { amountCents } } }
+query {
+  remittanceWorkQueue { id problem state claimControlNumber claimStatus paid { amountCents } }
+}
 """
 RESOLVE = """
 mutation($input: ResolveRemittanceItemInput!) {
