@@ -58,7 +58,10 @@ class RemittanceResult:
         )
 
 
-@strawberry.type(description="A claim payment of an 835 that was not posted on import.")
+@strawberry.type(
+    name="RemittanceWorkItem",
+    description="A claim payment of an 835 that was not posted on import.",
+)
 class RemittanceWorkItemNode:
     id: relay.GlobalID = strawberry.field(description="A RemittanceWorkItem id.")
     problem: str = strawberry.field(

@@ -77,6 +77,17 @@ NOT_CLINICAL = {
     "Money": {"currency"},
     "Payer": {"name", "payerId", "filingIndicator"},
     "ScrubProblem": {"message", "field", "lineControlNumber"},
+    # remittances: the 835's codes and identifiers; a dismissal's reason is a billing reason
+    "Remittance": {"payerCode", "traceNumber", "paymentMethod"},
+    "RemittanceWorkItem": {
+        "problem",
+        "state",
+        "claimControlNumber",
+        "payerClaimNumber",
+        "claimStatus",
+        "traceNumber",
+        "dismissReason",
+    },
     "BreakGlassGrantEdge": {"cursor"},
     "Coverage": {"payerName", "payerId", "memberId", "groupNumber", "planName", "subscriberName"},
     # inventory: the catalog, and the one-line remark of a stock movement (read by inventory
