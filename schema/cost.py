@@ -97,6 +97,9 @@ PLAIN_LISTS: dict[tuple[str, str], float] = {
     ("Claim", "lines"): 20,
     ("Claim", "events"): 20,
     ("ScrubPayload", "problems"): 20,
+    # remittances: a file holds a few transactions; the queue is read a page at a time
+    ("ImportRemittancePayload", "remittances"): 10,
+    ("Query", "remittanceWorkQueue"): 200,
 }
 USER_ERRORS = 10  # any payload's userErrors
 
