@@ -14,6 +14,12 @@ from app.billing.models import (
     LedgerEntry,
     Payer,
 )
+from app.billing.remittance_models import (
+    ProviderAdjustmentEntry,
+    Remittance,
+    RemittanceClaim,
+    RemittanceWorkItem,
+)
 from app.counters import Counter
 from app.db import Base
 from app.inventory.models import (
@@ -86,7 +92,11 @@ __all__ = [
     "PersistedQuery",
     "Problem",
     "Provider",
+    "ProviderAdjustmentEntry",
     "RefreshToken",
+    "Remittance",
+    "RemittanceClaim",
+    "RemittanceWorkItem",
     "Role",
     "RoleParent",
     "RolePermission",

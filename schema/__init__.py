@@ -16,6 +16,7 @@ from schema.audit.schema import AuditQueries
 from schema.billing.batch_mutations import BatchMutations, BatchQueries
 from schema.billing.claim_mutations import ClaimMutations
 from schema.billing.queries import BillingQueries
+from schema.billing.remittances import RemittanceMutations, RemittanceQueries
 from schema.billing.setup_mutations import BillingSetupMutations
 from schema.bounds import DocumentLimits, bounded_validation
 from schema.cost import cost_limit
@@ -73,6 +74,7 @@ class Query(
     StockCountQueries,
     BillingQueries,
     BatchQueries,
+    RemittanceQueries,
 ):
     pass
 
@@ -96,6 +98,7 @@ class Mutation(
     BillingSetupMutations,
     ClaimMutations,
     BatchMutations,
+    RemittanceMutations,
 ):
     pass
 

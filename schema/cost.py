@@ -100,6 +100,9 @@ PLAIN_LISTS: dict[tuple[str, str], float] = {
     ("Query", "claimBatches"): 100,  # capped by its field
     ("GenerateClaimBatchPayload", "claims"): 100,  # up to 5,000; most batches are far smaller
     ("ImportAcknowledgementPayload", "claims"): 100,
+    # remittances: a file holds a few transactions; the queue is read a page at a time
+    ("ImportRemittancePayload", "remittances"): 10,
+    ("Query", "remittanceWorkQueue"): 200,
 }
 USER_ERRORS = 10  # any payload's userErrors
 

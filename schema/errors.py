@@ -440,6 +440,21 @@ CODE_DESCRIPTIONS: dict[enum.StrEnum, str] = {
     BillingErrorCode.ACKNOWLEDGEMENT_KIND_UNKNOWN: (
         "importAcknowledgement: the file is neither a 999 nor a 277CA (its ST01)."
     ),
+    BillingErrorCode.INVALID_X12_FILE: (
+        "importRemittance: the file is not a valid 835 (005010X221A1); one error per problem "
+        "pyx12 found. Nothing was posted."
+    ),
+    BillingErrorCode.REMITTANCE_UNBALANCED: (
+        "importRemittance: the claim payments less the provider adjustments (PLB) do not add up "
+        "to the payment (BPR02). Nothing was posted."
+    ),
+    BillingErrorCode.WORK_ITEM_CLOSED: (
+        "resolveRemittanceItem: the item is resolved or dismissed already."
+    ),
+    BillingErrorCode.RESOLUTION_REQUIRED: (
+        "resolveRemittanceItem: name exactly one of claimId (post it to that claim) or "
+        "dismissReason."
+    ),
 }
 
 ErrorCode = described_enum(

@@ -15,6 +15,8 @@ TRANSITIONS: dict[str, tuple[tuple[ClaimState, ...], ClaimState]] = {
     "pay": ((S.SUBMITTED, S.ACCEPTED, S.PARTIALLY_PAID, S.DENIED), S.PAID),
     "pay_partially": ((S.SUBMITTED, S.ACCEPTED, S.PAID, S.DENIED), S.PARTIALLY_PAID),
     "deny": ((S.SUBMITTED, S.ACCEPTED, S.PAID, S.PARTIALLY_PAID), S.DENIED),
+    # an 835 reversal (CLP02 = 22) takes back the payer's decision: adjudicated again later
+    "reverse": ((S.PAID, S.PARTIALLY_PAID, S.DENIED), S.ACCEPTED),
     "void": (
         (S.DRAFT, S.READY, S.REJECTED, S.ACCEPTED, S.PAID, S.PARTIALLY_PAID, S.DENIED),
         S.VOID,

@@ -79,6 +79,17 @@ NOT_CLINICAL = {
     "ScrubProblem": {"message", "field", "lineControlNumber"},
     "ClaimBatch": {"controlNumber", "downloadPath"},  # id is an ID, money and counts are not
     "AcknowledgedClaim": {"controlNumber", "reason"},  # the payer's status codes
+    # remittances: the 835's codes and identifiers; a dismissal's reason is a billing reason
+    "Remittance": {"payerCode", "traceNumber", "paymentMethod"},
+    "RemittanceWorkItem": {
+        "problem",
+        "state",
+        "claimControlNumber",
+        "payerClaimNumber",
+        "claimStatus",
+        "traceNumber",
+        "dismissReason",
+    },
     "BreakGlassGrantEdge": {"cursor"},
     "Coverage": {"payerName", "payerId", "memberId", "groupNumber", "planName", "subscriberName"},
     # inventory: the catalog, and the one-line remark of a stock movement (read by inventory
