@@ -14,6 +14,7 @@ from schema import fast_fields
 from schema.access.schema import AccessMutations, AccessQueries
 from schema.audit.schema import AuditQueries
 from schema.billing.claim_mutations import ClaimMutations
+from schema.billing.payment_mutations import PaymentMutations
 from schema.billing.queries import BillingQueries
 from schema.billing.setup_mutations import BillingSetupMutations
 from schema.bounds import DocumentLimits, bounded_validation
@@ -93,6 +94,7 @@ class Mutation(
     StockCountMutations,
     BillingSetupMutations,
     ClaimMutations,
+    PaymentMutations,
 ):
     pass
 

@@ -77,6 +77,8 @@ NOT_CLINICAL = {
     "Money": {"currency"},
     "Payer": {"name", "payerId", "filingIndicator"},
     "ScrubProblem": {"message", "field", "lineControlNumber"},
+    # a payment's check or card reference; why a refund or write-off was made (a money reason)
+    "AccountTransaction": {"reference", "reason"},
     "BreakGlassGrantEdge": {"cursor"},
     "Coverage": {"payerName", "payerId", "memberId", "groupNumber", "planName", "subscriberName"},
     # inventory: the catalog, and the one-line remark of a stock movement (read by inventory
