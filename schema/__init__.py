@@ -13,6 +13,7 @@ from app.config import Settings
 from schema import fast_fields
 from schema.access.schema import AccessMutations, AccessQueries
 from schema.audit.schema import AuditQueries
+from schema.billing.aging_queries import AgingQueries
 from schema.billing.claim_mutations import ClaimMutations
 from schema.billing.payment_mutations import PaymentMutations
 from schema.billing.queries import BillingQueries
@@ -72,6 +73,7 @@ class Query(
     PurchasingQueries,
     StockCountQueries,
     BillingQueries,
+    AgingQueries,
 ):
     pass
 
