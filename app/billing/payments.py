@@ -164,8 +164,11 @@ async def write_off(
     reason: str,
 ) -> AccountTransaction:
     """Forgive part of what the patient owes (on one claim, or on the account): never more
-    than the patient's own balance, so a write-off never makes a credit."""
-    await get_or_not_found(session, Patient, patient_id, "Patient", "patient_id")
+    than the patient's own balance, so a write-off never makes a credit. The patient's row is
+    locked (PostgreSQL) so two write-offs at once cannot both pass the check."""
+    locked = select(Patient).where(Patient.id == patient_id).with_for_update()
+    if await session.scalar(locked) is None:
+        raise NotFound("Patient", ["patient_id"])
     if claim_id is not None:
         claim = await session.get(Claim, claim_id)
         if claim is None or claim.patient_id != patient_id:
