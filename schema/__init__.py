@@ -13,8 +13,10 @@ from app.config import Settings
 from schema import fast_fields
 from schema.access.schema import AccessMutations, AccessQueries
 from schema.audit.schema import AuditQueries
+from schema.billing.aging_queries import AgingQueries
 from schema.billing.batch_mutations import BatchMutations, BatchQueries
 from schema.billing.claim_mutations import ClaimMutations
+from schema.billing.payment_mutations import PaymentMutations
 from schema.billing.queries import BillingQueries
 from schema.billing.remittances import RemittanceMutations, RemittanceQueries
 from schema.billing.setup_mutations import BillingSetupMutations
@@ -75,6 +77,7 @@ class Query(
     BillingQueries,
     BatchQueries,
     RemittanceQueries,
+    AgingQueries,
 ):
     pass
 
@@ -99,6 +102,7 @@ class Mutation(
     ClaimMutations,
     BatchMutations,
     RemittanceMutations,
+    PaymentMutations,
 ):
     pass
 

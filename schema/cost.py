@@ -54,6 +54,8 @@ PLAIN_LISTS: dict[tuple[str, str], float] = {
     ("Query", "appointmentTypes"): 30,
     ("Query", "rooms"): 20,
     ("Query", "myPatients"): 10,  # a portal login's own patients and those it is proxy for
+    ("AccountsReceivable", "byPayer"): 20,  # the practice's payers with money owed
+    ("AccountsReceivable", "byPatient"): 200,  # patients with an open balance
     ("Query", "roles"): 20,
     ("Query", "permissionCatalog"): 60,
     ("Location", "rooms"): 20,

@@ -455,6 +455,25 @@ CODE_DESCRIPTIONS: dict[enum.StrEnum, str] = {
         "resolveRemittanceItem: name exactly one of claimId (post it to that claim) or "
         "dismissReason."
     ),
+    BillingErrorCode.INVALID_AMOUNT: "An amount of money must be above zero cents.",
+    BillingErrorCode.IDEMPOTENCY_KEY_REQUIRED: "recordPayment: send an idempotency key.",
+    BillingErrorCode.IDEMPOTENCY_KEY_REUSED: (
+        "recordPayment: this idempotency key was used for another payment (another patient or "
+        "amount); a repeat of the same payment returns the first."
+    ),
+    BillingErrorCode.INVALID_ALLOCATION: (
+        "recordPayment: an allocation names either a claim or a charge line, not both or neither."
+    ),
+    BillingErrorCode.ALLOCATIONS_EXCEED_PAYMENT: (
+        "recordPayment: the allocations add up to more than the payment."
+    ),
+    BillingErrorCode.REFUND_EXCEEDS_PAYMENT: (
+        "refundPayment: more than the payment brought, less what was refunded of it already."
+    ),
+    BillingErrorCode.WRITE_OFF_EXCEEDS_BALANCE: (
+        "writeOff: more than the patient owes (a write-off never makes a credit)."
+    ),
+    BillingErrorCode.ACCOUNT_REASON_REQUIRED: "refundPayment or writeOff: say why (reason).",
 }
 
 ErrorCode = described_enum(

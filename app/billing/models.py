@@ -250,3 +250,40 @@ def split(joined: str) -> list[str]:
 
 def join(parts: list[str] | tuple[str, ...]) -> str:
     return LIST_SEPARATOR.join(parts)
+
+
+class PaymentMethod(enum.StrEnum):
+    CASH = "cash"
+    CHECK = "check"
+    CARD = "card"
+    OTHER = "other"
+
+
+class AccountTransactionKind(enum.StrEnum):
+    PAYMENT = "payment"
+    REFUND = "refund"
+    WRITE_OFF = "write_off"
+
+
+class AccountTransaction(Timestamped, Base):
+    """A payment taken from a patient, a refund of one, or a write-off: the record a person
+    made (method, reference, reason); its money is in `ledger_entries` (source "txn:<id>").
+    `idempotency_key` is unique so a payment sent twice, even at once, is recorded once."""
+
+    __tablename__ = "account_transactions"
+    __row_scope__ = RowScope.PATIENT
+    __table_args__ = (CheckConstraint("amount_cents > 0", name="amount_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[AccountTransactionKind] = mapped_column(str_enum(AccountTransactionKind))
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    amount_cents: Mapped[int]
+    method: Mapped[PaymentMethod | None] = mapped_column(str_enum(PaymentMethod))
+    reference: Mapped[str | None] = mapped_column(String(80), info=LINE)  # check/card ref
+    reason: Mapped[str | None] = mapped_column(String(400), info=LINE)  # refunds, write-offs
+    idempotency_key: Mapped[str | None] = mapped_column(String(100), unique=True, info=MACHINE)
+    payment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("account_transactions.id"), index=True
+    )  # what a refund gives back
+    claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"))  # a write-off's claim
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

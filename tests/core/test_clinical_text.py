@@ -90,6 +90,8 @@ NOT_CLINICAL = {
         "traceNumber",
         "dismissReason",
     },
+    # a payment's check or card reference; why a refund or write-off was made (a money reason)
+    "AccountTransaction": {"reference", "reason"},
     "BreakGlassGrantEdge": {"cursor"},
     "Coverage": {"payerName", "payerId", "memberId", "groupNumber", "planName", "subscriberName"},
     # inventory: the catalog, and the one-line remark of a stock movement (read by inventory
