@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import BACKENDS, TEMPLATE, PostgresServer
 from tests.fixtures.server import running_server
-from tests.scheduling.conftest import Server
+from tests.fixtures.shared_server import Server
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
