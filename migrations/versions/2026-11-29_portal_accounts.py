@@ -101,7 +101,10 @@ def downgrade() -> None:
         )
     )
     _kinds(KINDS_BEFORE)
-    with op.batch_alter_table("users") as batch:
+    # never a copy of `users` (SQLite's batch mode would rebuild it, and dropping the old table
+    # with foreign keys on deletes every user's roles): ALTER TABLE ... DROP COLUMN, which
+    # SQLite has had since 3.35
+    with op.batch_alter_table("users", recreate="never") as batch:
         batch.drop_index(batch.f("ix_users_email"))
         batch.drop_column("email")
     op.drop_index(op.f("ix_password_resets_user_id"), table_name="password_resets")

@@ -13,6 +13,7 @@ import json
 from datetime import timedelta
 from typing import Any
 
+from strawberry import relay
 from strawberry.relay import GlobalID
 
 from app.authz import SYSTEM
@@ -191,6 +192,12 @@ async def _target(client: GraphQLClient, clinic: Any, family: str, hour: int) ->
             "date": day.isoformat(),
             "search": family,
             "first": 50,
+            "withinDays": 60,
+            "days": 30,
+            "leadDays": 7,
+            "asOf": day.isoformat(),
+            # not a patient's: the walk only needs a well-formed id to ask with
+            "stockLocationId": str(relay.GlobalID("StockLocation", "1")),
         },
         "pks": {pk_of(node_id) for node_id in nodes},
     }
