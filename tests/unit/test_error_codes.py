@@ -9,7 +9,7 @@ from collections import defaultdict
 import pytest
 
 import app
-from schema.errors import _DOMAIN_CODES
+from schema.error_codes import _DOMAIN_CODES
 
 
 def is_code_enum_name(name: str) -> bool:
