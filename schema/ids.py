@@ -38,5 +38,10 @@ def pk(global_id: relay.GlobalID, type_name: str, *field: str) -> int:
     return value
 
 
+def optional_pk(global_id: relay.GlobalID | None, type_name: str, *field: str) -> int | None:
+    """The key of an optional id input (NOT_FOUND when it names another type)."""
+    return pk(global_id, type_name, *field) if global_id else None
+
+
 def to_global(type_name: str, key: int) -> relay.GlobalID:
     return relay.GlobalID(type_name, str(key))

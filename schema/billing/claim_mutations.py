@@ -24,7 +24,7 @@ from schema.billing.inputs import (
 from schema.billing.types import ChargeLineNode, ClaimNode, EncounterNode, ScrubProblem
 from schema.context import Context
 from schema.errors import UserError, run_mutation
-from schema.ids import pk
+from schema.ids import optional_pk, pk
 from schema.permissions import can, who
 
 _USER_ERRORS = "Why nothing was saved; empty on success."
@@ -132,7 +132,6 @@ class ClaimMutations:
         input: Annotated[AddChargeLineInput, strawberry.argument(description="The line.")],
     ) -> ChargeLinePayload:
         async def work(session: Any, actor: Any) -> Any:
-            provider = input.rendering_provider_id
             return await encounters.add_charge_line(
                 session,
                 actor,
@@ -141,9 +140,9 @@ class ClaimMutations:
                 modifiers=input.modifiers,
                 units=input.units,
                 diagnosis_pointers=input.diagnosis_pointers,
-                rendering_provider_id=pk(provider, "Provider", "renderingProviderId")
-                if provider
-                else None,
+                rendering_provider_id=optional_pk(
+                    input.rendering_provider_id, "Provider", "renderingProviderId"
+                ),
             )
 
         row, errors = await run_mutation(info, work)

@@ -17,7 +17,7 @@ from schema.billing.setup_types import Money
 from schema.context import Context
 from schema.enums import described_enum
 from schema.errors import UserError, run_mutation
-from schema.ids import pk, to_global
+from schema.ids import optional_pk, pk, to_global
 from schema.nodes import node_resolver
 from schema.permissions import can, who
 
@@ -163,7 +163,7 @@ def _allocation(index: int, part: PaymentAllocationInput) -> payments.Allocation
     field = ("allocations", str(index))
     return payments.Allocation(
         amount_cents=part.amount_cents,
-        claim_id=pk(part.claim_id, "Claim", *field, "claimId") if part.claim_id else None,
+        claim_id=optional_pk(part.claim_id, "Claim", *field, "claimId"),
         charge_line_id=(
             pk(part.charge_line_id, "ChargeLine", *field, "chargeLineId")
             if part.charge_line_id
@@ -235,7 +235,7 @@ class PaymentMutations:
                 session,
                 actor,
                 patient_id=pk(input.patient_id, "Patient", "patientId"),
-                claim_id=pk(input.claim_id, "Claim", "claimId") if input.claim_id else None,
+                claim_id=optional_pk(input.claim_id, "Claim", "claimId"),
                 amount_cents=input.amount_cents,
                 reason=input.reason,
             )

@@ -16,7 +16,7 @@ from schema.billing.setup_types import BillingProvider, FeeScheduleNode, Money, 
 from schema.billing.types import ClaimNode, EncounterNode, PatientBalance
 from schema.context import Context
 from schema.errors import query_errors
-from schema.ids import pk, pk_or_none
+from schema.ids import optional_pk, pk, pk_or_none
 from schema.pagination import Connection, First, connection, page
 from schema.permissions import can, who
 
@@ -161,7 +161,7 @@ class BillingQueries:
         op = info.context.op
         window = page(first, after, info.context.runtime.settings.max_page_size)
         with query_errors():
-            patient = pk(patient_id, "Patient", "patientId") if patient_id else None
+            patient = optional_pk(patient_id, "Patient", "patientId")
         async with op.db() as session:
             rows, total = await queries.search_claims(
                 session,

@@ -14,7 +14,7 @@ from app.billing.remittance_models import Remittance, RemittanceClaim, Remittanc
 from schema.billing.setup_types import Money
 from schema.context import Context
 from schema.errors import UserError, run_mutation
-from schema.ids import pk, to_global
+from schema.ids import optional_pk, pk, to_global
 from schema.permissions import can, who
 
 _USER_ERRORS = "Why nothing was saved; empty on success."
@@ -184,7 +184,7 @@ class RemittanceMutations:
                 session,
                 actor,
                 pk(input.id, "RemittanceWorkItem", "id"),
-                claim_id=pk(input.claim_id, "Claim", "claimId") if input.claim_id else None,
+                claim_id=optional_pk(input.claim_id, "Claim", "claimId"),
                 dismiss_reason=input.dismiss_reason,
             )
 

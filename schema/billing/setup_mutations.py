@@ -17,7 +17,7 @@ from schema.billing.inputs import (
 from schema.billing.setup_types import BillingProvider, FeeScheduleNode, PayerNode
 from schema.context import Context
 from schema.errors import UserError, run_mutation
-from schema.ids import pk
+from schema.ids import optional_pk, pk
 from schema.patients.inputs import ADDRESS_PATHS
 from schema.permissions import can, who
 
@@ -103,7 +103,7 @@ class BillingSetupMutations:
         input: Annotated[CreateFeeScheduleInput, strawberry.argument(description="It.")],
     ) -> FeeSchedulePayload:
         async def work(session: Any, actor: Any) -> Any:
-            payer = pk(input.payer_id, "Payer", "payerId") if input.payer_id else None
+            payer = optional_pk(input.payer_id, "Payer", "payerId")
             return await fee_schedules.create_fee_schedule(
                 session,
                 actor,

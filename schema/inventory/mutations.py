@@ -5,14 +5,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import strawberry
-from strawberry import relay
 from strawberry.types import Info
 
 from app.inventory import catalog, stock
 from app.inventory.witness import Witnesses
 from schema.context import Context
 from schema.errors import UserError, run_mutation
-from schema.ids import pk
+from schema.ids import optional_pk, pk
 from schema.inventory import inputs
 from schema.inventory.types import (
     ItemNode,
@@ -24,10 +23,6 @@ from schema.permissions import can
 
 USER_ERRORS = "Why nothing was changed; empty on success."
 WRITE = can("inventory", "write")
-
-
-def _opt(global_id: relay.GlobalID | None, type_name: str, field: str) -> int | None:
-    return None if global_id is None else pk(global_id, type_name, field)
 
 
 def witnesses_of(info: Info[Context, Any]) -> Witnesses:
@@ -93,7 +88,7 @@ class InventoryMutations:
                 unit_cost_cents=input.unit_cost_cents,
                 billing_code=input.billing_code,
                 controlled_schedule=input.controlled_schedule,  # type: ignore[arg-type]
-                preferred_supplier_id=_opt(
+                preferred_supplier_id=optional_pk(
                     input.preferred_supplier_id, "Supplier", "preferredSupplierId"
                 ),
             )
@@ -197,8 +192,8 @@ class InventoryMutations:
                 lot_number=input.lot_number,
                 expiry_date=input.expiry_date,
                 unit_cost_cents=input.unit_cost_cents,
-                supplier_id=_opt(input.supplier_id, "Supplier", "supplierId"),
-                purchase_order_line_id=_opt(
+                supplier_id=optional_pk(input.supplier_id, "Supplier", "supplierId"),
+                purchase_order_line_id=optional_pk(
                     input.purchase_order_line_id, "PurchaseOrderLine", "purchaseOrderLineId"
                 ),
                 witness_token=input.witness_token,
@@ -227,8 +222,8 @@ class InventoryMutations:
                 item_id=pk(input.item_id, "Item", "itemId"),
                 stock_location_id=pk(input.stock_location_id, "StockLocation", "stockLocationId"),
                 quantity=input.quantity,
-                lot_id=_opt(input.lot_id, "Lot", "lotId"),
-                appointment_id=_opt(input.appointment_id, "Appointment", "appointmentId"),
+                lot_id=optional_pk(input.lot_id, "Lot", "lotId"),
+                appointment_id=optional_pk(input.appointment_id, "Appointment", "appointmentId"),
                 witness_token=input.witness_token,
                 note=input.note,
             ),
@@ -306,7 +301,7 @@ class InventoryMutations:
                     input.to_stock_location_id, "StockLocation", "toStockLocationId"
                 ),
                 quantity=input.quantity,
-                lot_id=_opt(input.lot_id, "Lot", "lotId"),
+                lot_id=optional_pk(input.lot_id, "Lot", "lotId"),
                 witness_token=input.witness_token,
                 note=input.note,
             ),

@@ -15,7 +15,7 @@ from app.inventory import models, queries, valuation
 from app.scheduling.availability import aware
 from schema.context import Context
 from schema.errors import query_errors
-from schema.ids import pk
+from schema.ids import optional_pk
 from schema.inventory.enums import ItemCategory, MovementKind
 from schema.inventory.types import (
     InventoryAlert,
@@ -33,10 +33,6 @@ After = Annotated[
     str | None, strawberry.argument(description="The endCursor of the previous page.")
 ]
 MAX_EXPIRY_DAYS = 3650
-
-
-def _opt(global_id: relay.GlobalID | None, type_name: str, field: str) -> int | None:
-    return None if global_id is None else pk(global_id, type_name, field)
 
 
 def _today(info: Info[Context, Any]) -> date:
@@ -64,9 +60,9 @@ class StockMovementFilter:
 def _movement_filter(where: StockMovementFilter | None, controlled: bool) -> queries.MovementFilter:
     where = where or StockMovementFilter()
     return queries.MovementFilter(
-        item_id=_opt(where.item_id, "Item", "itemId"),
-        lot_id=_opt(where.lot_id, "Lot", "lotId"),
-        stock_location_id=_opt(where.stock_location_id, "StockLocation", "stockLocationId"),
+        item_id=optional_pk(where.item_id, "Item", "itemId"),
+        lot_id=optional_pk(where.lot_id, "Lot", "lotId"),
+        stock_location_id=optional_pk(where.stock_location_id, "StockLocation", "stockLocationId"),
         kinds=list(where.kinds or []),  # type: ignore[arg-type]
         starts=aware(where.from_, "from") if where.from_ else None,
         ends=aware(where.to, "to") if where.to else None,
@@ -173,9 +169,9 @@ class InventoryQueries:
         op = info.context.op
         wanted = page(first, after, info.context.runtime.settings.max_page_size)
         with query_errors():
-            item = _opt(item_id, "Item", "itemId")
-            stock_location = _opt(stock_location_id, "StockLocation", "stockLocationId")
-            location = _opt(location_id, "Location", "locationId")
+            item = optional_pk(item_id, "Item", "itemId")
+            stock_location = optional_pk(stock_location_id, "StockLocation", "stockLocationId")
+            location = optional_pk(location_id, "Location", "locationId")
         async with op.db() as session:
             levels, total = await queries.stock_levels(
                 session,

@@ -14,9 +14,9 @@ from app.scheduling import booking, series
 from app.scheduling.models import Appointment
 from schema.context import Context
 from schema.errors import UserError, run_mutation
-from schema.ids import pk, to_global
+from schema.ids import optional_pk, pk, to_global
 from schema.permissions import can
-from schema.scheduling.arguments import USER_ERRORS, optional_pk
+from schema.scheduling.arguments import USER_ERRORS
 from schema.scheduling.enums import SeriesScope
 from schema.scheduling.inputs import (
     AppointmentIdInput,

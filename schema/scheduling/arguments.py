@@ -5,7 +5,6 @@ are decoded inside its transaction, so a wrong one is a userError."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from graphql import GraphQLError
 from strawberry import relay
@@ -16,11 +15,6 @@ from schema.errors import query_error
 from schema.ids import pk
 
 USER_ERRORS = "Why the input was refused (empty on success; then nothing was written)."
-
-
-def optional_pk(global_id: Any, type_name: str, field: str) -> int | None:
-    """The key of an optional id input (NOT_FOUND when it names another type)."""
-    return pk(global_id, type_name, field) if global_id else None
 
 
 def window(starts: datetime, ends: datetime, max_days: int) -> tuple[datetime, datetime]:

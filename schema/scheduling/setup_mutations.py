@@ -10,9 +10,9 @@ from strawberry.types import Info
 from app.scheduling import setup
 from schema.context import Context
 from schema.errors import UserError, run_mutation
-from schema.ids import pk
+from schema.ids import optional_pk, pk
 from schema.permissions import can
-from schema.scheduling.arguments import USER_ERRORS, optional_pk
+from schema.scheduling.arguments import USER_ERRORS
 from schema.scheduling.inputs import (
     AddAvailabilityExceptionInput,
     AddWeeklyAvailabilityInput,

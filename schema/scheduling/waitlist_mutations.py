@@ -11,9 +11,9 @@ from app.scheduling import waitlist
 from app.scheduling.models import WaitlistEntry
 from schema.context import Context
 from schema.errors import UserError, run_mutation
-from schema.ids import pk, to_global
+from schema.ids import optional_pk, pk, to_global
 from schema.permissions import can
-from schema.scheduling.arguments import USER_ERRORS, optional_pk
+from schema.scheduling.arguments import USER_ERRORS
 from schema.scheduling.inputs import AddToWaitlistInput, WaitlistEntryIdInput
 from schema.scheduling.waitlist_types import WaitlistEntryNode
 
