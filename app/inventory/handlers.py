@@ -3,7 +3,7 @@ published live after the commit that caused them (app/live.py)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -12,12 +12,13 @@ from app.events import Handling, handles
 from app.inventory import queries
 from app.inventory.events import AlertKind, InventoryAlertRaised, StockMoved
 from app.inventory.models import Lot, MovementKind
+from app.patients.rules import today as practice_today
 
 
 @handles(StockMoved)
 async def alert_low_or_expiring(handling: Handling, event: StockMoved) -> None:
     session, settings = handling.session, handling.settings
-    today = datetime.now(settings.timezone).date()
+    today = practice_today(settings)
     if event.quantity < 0:  # stock went down: is the item low now?
         for alert in await queries.low_stock(session, today, [event.item_id]):
             live.publish(session, alert)

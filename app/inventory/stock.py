@@ -9,7 +9,7 @@ witness (app/inventory/witness.py). Each batch raises `StockMoved` per stock loc
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,12 +33,13 @@ from app.inventory.models import (
     Supplier,
 )
 from app.inventory.witness import Witnesses
+from app.patients.rules import today as practice_today
 from app.scheduling.models import Appointment
 
 
 def today(session: AsyncSession) -> date:
     """Today in the practice's time zone: a lot is usable through its expiry date there."""
-    return datetime.now(settings_of(session).timezone).date()
+    return practice_today(settings_of(session))
 
 
 async def _movable(

@@ -3,7 +3,7 @@ controlled-substance log."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import strawberry
@@ -12,6 +12,7 @@ from strawberry import relay
 from strawberry.types import Info
 
 from app.inventory import models, queries, valuation
+from app.patients.rules import today as practice_today
 from app.scheduling.availability import aware
 from schema.context import Context
 from schema.errors import query_errors
@@ -33,10 +34,6 @@ After = Annotated[
     str | None, strawberry.argument(description="The endCursor of the previous page.")
 ]
 MAX_EXPIRY_DAYS = 3650
-
-
-def _today(info: Info[Context, Any]) -> date:
-    return datetime.now(info.context.runtime.settings.timezone).date()
 
 
 @strawberry.input(description="Which ledger rows to list; every given condition must hold.")
@@ -181,7 +178,7 @@ class InventoryQueries:
                 offset=wanted.offset,
                 limit=wanted.limit,
             )
-        today = _today(info)
+        today = practice_today(info.context.runtime.settings)
         return connection([StockLevel.of(x, today) for x in levels], total, wanted)
 
     @strawberry.field(
@@ -231,7 +228,7 @@ class InventoryQueries:
             raise GraphQLError(
                 f"withinDays is 0 to {MAX_EXPIRY_DAYS}.", extensions={"code": "BAD_USER_INPUT"}
             )
-        today = _today(info)
+        today = practice_today(info.context.runtime.settings)
         async with info.context.op.db() as session:
             levels = await queries.expiring_lots(session, today, within_days)
         return [StockLevel.of(x, today) for x in levels]
@@ -245,7 +242,7 @@ class InventoryQueries:
         settings = info.context.runtime.settings
         async with info.context.op.db() as session:
             alerts = await queries.current_alerts(
-                session, _today(info), settings.inventory_expiry_alert_days
+                session, practice_today(settings), settings.inventory_expiry_alert_days
             )
         return [InventoryAlert.of(a) for a in alerts]
 

@@ -13,6 +13,7 @@ from strawberry.types import Info
 from app.inventory import models, queries
 from app.inventory.events import InventoryAlertRaised
 from app.inventory.ndc import format_ndc
+from app.patients.rules import today as practice_today
 from schema.context import Context
 from schema.inventory.enums import (
     AlertKind,
@@ -47,13 +48,9 @@ async def stock_location_of(info: Info[Context, Any], stock_location_id: int) ->
     return StockLocationNode.from_model(row)
 
 
-def _today(info: Info[Context, Any]) -> date:
-    return datetime.now(info.context.runtime.settings.timezone).date()
-
-
 def on_hand_loader(info: Info[Context, Any]) -> Any:
     op = info.context.op
-    today = _today(info)
+    today = practice_today(info.context.runtime.settings)
 
     async def load(ids: list[int]) -> list[int]:
         async with op.db() as session:
